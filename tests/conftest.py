@@ -1,0 +1,50 @@
+"""Test set-up shared by every suite: offscreen Qt, an isolated keyring, and one real Zou per session."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+# Before any Qt import: tests never need a screen.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Tests must never touch the user's keychain or settings: point everything at throwaway places.
+os.environ["PYTHON_KEYRING_BACKEND"] = "desktop.api.tokens.MemoryKeyring"
+
+import pytest
+
+from desktop.localzou import LocalZou
+from tests.helpers.zou import ZouAdmin
+
+
+@pytest.fixture(scope="session")
+def zou_server() -> Iterator[LocalZou]:
+    """A real Zou 1.0.97 (PostgreSQL + Redis + gunicorn + SMTP sink) on loopback for the whole run."""
+    server = LocalZou(log=True).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def zou_admin(zou_server: LocalZou) -> Iterator[ZouAdmin]:
+    admin = ZouAdmin(zou_server)
+    try:
+        yield admin
+    finally:
+        admin.close()
+
+
+@pytest.fixture(scope="session")
+def zou_enforced_2fa_url(zou_server: LocalZou) -> str:
+    """Same database served with ENFORCE_2FA=true (a second gunicorn, 1 worker)."""
+    return zou_server.start_extra_app({"ENFORCE_2FA": "true"})
+
+
+@pytest.fixture
+def tmp_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Settings, cache, logs and data of the app go to a per-test folder."""
+    for var in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME"):
+        monkeypatch.setenv(var, str(tmp_path / var.lower()))
+    return tmp_path
