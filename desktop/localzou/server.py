@@ -289,6 +289,8 @@ class LocalZou:
 
     def _start_smtp(self) -> None:
         assert self.root is not None
+        for sub in ("tmp", "new", "cur"):  # aiosmtpd's Mailbox handler expects a complete Maildir
+            (self.maildir / sub).mkdir(parents=True, exist_ok=True)
         log = open(self.root / "run" / "smtp.log", "wb")
         proc = subprocess.Popen(
             [str(self.zou_python), "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{self.smtp_port}",

@@ -1,0 +1,104 @@
+"""Running coroutines from Qt without ever blocking the UI.
+
+`TaskRunner` owns the tasks a window starts: it keeps strong references (an unreferenced asyncio task
+can be garbage-collected mid-flight), cancels an older request when a newer one for the same key starts
+(a stale answer never overwrites a newer one), reports failures in one place, and cancels everything
+when the window closes. `async_slot` is a typed wrapper so Qt signals can call `async def` methods.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Any, ParamSpec
+
+from PySide6.QtCore import QObject, Signal
+
+log = logging.getLogger(__name__)
+P = ParamSpec("P")
+
+
+class TaskRunner(QObject):
+    busy_changed = Signal(bool)
+    failed = Signal(str, object)  # key, exception
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._tasks: dict[str, asyncio.Task[Any]] = {}
+        self._anon: set[asyncio.Task[Any]] = set()
+
+    @property
+    def busy(self) -> bool:
+        return bool(self._tasks or self._anon)
+
+    def run(self, coro: Coroutine[Any, Any, Any], *, key: str | None = None,
+            on_done: Callable[[Any], None] | None = None) -> asyncio.Task[Any]:
+        """Start `coro`; a running task with the same `key` is cancelled first."""
+        was_busy = self.busy
+        if key is not None and key in self._tasks:
+            self._tasks.pop(key).cancel()
+        task = asyncio.ensure_future(coro)
+        if key is not None:
+            self._tasks[key] = task
+        else:
+            self._anon.add(task)
+        task.add_done_callback(functools.partial(self._finished, key, on_done))
+        if not was_busy:
+            self.busy_changed.emit(True)
+        return task
+
+    def _finished(self, key: str | None, on_done: Callable[[Any], None] | None, task: asyncio.Task[Any]) -> None:
+        if key is not None and self._tasks.get(key) is task:
+            del self._tasks[key]
+        self._anon.discard(task)
+        if not task.cancelled():
+            exc = task.exception()
+            if exc is not None:
+                log.warning("task %s failed: %s", key or "-", exc.__class__.__name__)
+                self.failed.emit(key or "", exc)
+            elif on_done is not None:
+                on_done(task.result())
+        if not self.busy:
+            self.busy_changed.emit(False)
+
+    def cancel(self, key: str) -> None:
+        task = self._tasks.pop(key, None)
+        if task is not None:
+            task.cancel()
+
+    def cancel_all(self) -> None:
+        for task in [*self._tasks.values(), *self._anon]:
+            task.cancel()
+        self._tasks.clear()
+        self._anon.clear()
+
+
+def async_slot[**P](method: Callable[P, Coroutine[Any, Any, Any]]) -> Callable[P, None]:
+    """Call an `async def` from a Qt signal: schedules it on the running (qasync) loop.
+
+    Exceptions are not swallowed: they reach the loop's exception handler (and pytest-qt in tests).
+    Tests can `await` the undecorated coroutine method directly.
+    """
+
+    @functools.wraps(method)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> None:
+        task = asyncio.ensure_future(method(*args, **kwargs))
+        _pending.add(task)
+        task.add_done_callback(_reraise)
+
+    return wrapper
+
+
+_pending: set[asyncio.Future[Any]] = set()
+
+
+def _reraise(task: asyncio.Future[Any]) -> None:
+    _pending.discard(task)
+    if not task.cancelled() and task.exception() is not None:
+        exc = task.exception()
+        assert exc is not None
+        loop = asyncio.get_event_loop()
+        loop.call_exception_handler({"message": "unhandled exception in async slot", "exception": exc,
+                                     "future": task})
