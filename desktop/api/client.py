@@ -21,7 +21,7 @@ from desktop.api.records import (
     WithTasksTable,
     from_dict_rows,
 )
-from desktop.api.session import ZouSession
+from desktop.api.session import ZouSession, decode_json
 
 BatchListener = Callable[[WithTasksTable, int], None]
 
@@ -123,46 +123,72 @@ class ZouClient:
         table: WithTasksTable | None = None
         async with self.session.stream("GET", path, params=params) as response:
             ctype = response.headers.get("content-type", "")
+            framed = "chunked" in response.headers.get("transfer-encoding", "").lower()
+            if "ndjson" in ctype and framed:
+                async for item in self._stream_batches(kind, response, batch_rows):
+                    table = item[0]
+                    yield item
+                return
             if "ndjson" not in ctype:
-                body = await response.aread()
-                data = orjson.loads(body) if body else []
-                if isinstance(data, dict) and data.get("compact"):
-                    table = self._table_from_header(kind, data)
-                    table.rows = [r for r in data.get("rows", []) if isinstance(r, list)]
-                else:
-                    table = from_dict_rows(kind, _list(data))
-                table.etag = response.headers.get("etag")
+                table = self._table_from_body(kind, response, await response.aread())
                 yield table, len(table.rows)
                 return
-            pending: list[list[Any]] = []
-            complete = False
-            async for line in response.aiter_lines():
-                if not line.strip():
-                    continue
-                try:
-                    item = orjson.loads(line)
-                except orjson.JSONDecodeError as exc:
-                    raise E.ProtocolError("The list from the server was cut or corrupted.") from exc
-                if table is None:
-                    if not isinstance(item, dict):
-                        raise E.ProtocolError("The list from the server has no header line.")
-                    table = self._table_from_header(kind, item)
-                    table.etag = response.headers.get("etag")
-                    continue
-                if isinstance(item, list):
-                    pending.append(item)
-                elif isinstance(item, dict) and item.get("end") is not None:
-                    complete = True
-                if len(pending) >= batch_rows:
-                    table.rows.extend(pending)
-                    yield table, len(pending)
-                    pending = []
-                    await asyncio.sleep(0)
-            del complete
+        # A close-delimited stream (an HTTP/1.0 proxy on the way) cannot tell a cut at a line boundary
+        # from the end: Zou's NDJSON carries no row count. Ask for the same list as one JSON body, whose
+        # Content-Length lets httpx detect any truncation.
+        params.pop("stream")
+        response = await self.session.request("GET", path, params=params)
+        table = self._table_from_body(kind, response, response.content)
+        yield table, len(table.rows)
+
+    async def _stream_batches(self, kind: str, response: Any,
+                              batch_rows: int) -> AsyncIterator[tuple[WithTasksTable, int]]:
+        table: WithTasksTable | None = None
+        pending: list[list[Any]] = []
+        expected: int | None = None
+        async for line in response.aiter_lines():
+            if not line.strip():
+                continue
+            try:
+                item = orjson.loads(line)
+            except orjson.JSONDecodeError as exc:
+                raise E.ProtocolError("The list from the server was cut or corrupted.") from exc
             if table is None:
-                raise E.ProtocolError("The server sent an empty list answer.")
-            table.rows.extend(pending)
-            yield table, len(pending)
+                if not isinstance(item, dict):
+                    raise E.ProtocolError("The list from the server has no header line.")
+                table = self._table_from_header(kind, item)
+                table.etag = response.headers.get("etag")
+                continue
+            if isinstance(item, list):
+                pending.append(item)
+            elif isinstance(item, dict) and isinstance(item.get("count"), int):
+                expected = item["count"]  # newer servers may close the stream with a row count
+            if len(pending) >= batch_rows:
+                table.rows.extend(pending)
+                yield table, len(pending)
+                pending = []
+                await asyncio.sleep(0)
+        if table is None:
+            raise E.ProtocolError("The server sent an empty list answer.")
+        table.rows.extend(pending)
+        if expected is not None and expected != len(table.rows):
+            raise E.ProtocolError(f"The list from the server was cut: {len(table.rows)} of {expected} rows.")
+        yield table, len(pending)
+
+    def _table_from_body(self, kind: str, response: Any, body: bytes) -> WithTasksTable:
+        if not body:
+            raise E.ProtocolError("The server sent an empty answer for the list.")
+        data = decode_json(response)
+        if isinstance(data, dict) and data.get("compact"):
+            table = self._table_from_header(kind, data)
+            rows = data.get("rows")
+            if not isinstance(rows, list):
+                raise E.ProtocolError("The list from the server has no rows.")
+            table.rows = [r for r in rows if isinstance(r, list)]
+        else:
+            table = from_dict_rows(kind, _list(data))
+        table.etag = response.headers.get("etag")
+        return table
 
     @staticmethod
     def _table_from_header(kind: str, header: dict[str, Any]) -> WithTasksTable:

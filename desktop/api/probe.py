@@ -76,6 +76,12 @@ async def probe_server(text: str, client: httpx.AsyncClient | None = None) -> Se
                 data = None
             if isinstance(data, dict) and data.get("api") == "Zou":
                 return await _read_config(http, root, str(data.get("version") or "unknown"))
+            if response.status_code >= 500:
+                # A gateway error page at the right address: Zou behind it is down, the address is fine.
+                last_error = E.ServerError(
+                    f"{text.strip()} answered HTTP {response.status_code}: the server (or the Zou service behind "
+                    "its gateway) is not working right now.", status=response.status_code, url=url)
+                continue
             last_error = E.NotAZouServer(
                 f"{text.strip()} answers, but it is not a Kitsu/Zou server.", status=response.status_code, url=url)
         assert last_error is not None
