@@ -38,8 +38,7 @@ DiagnosticKind = Literal[
     "task_type",
     "status",
     "asset_type",
-    "descriptor",
-    "task_type_or_descriptor",  # `x=y` where x is neither
+    "task_type_or_descriptor",  # `x=y` where x is neither (both share that syntax)
     "department",
     "person",
     # Something Kitsu accepts but silently ignores:
@@ -48,7 +47,7 @@ DiagnosticKind = Literal[
     "negation_ignored",  # layout=-unassigned
 ]
 UNKNOWN_KINDS: frozenset[str] = frozenset(
-    {"task_type", "status", "asset_type", "descriptor", "task_type_or_descriptor", "department", "person"}
+    {"task_type", "status", "asset_type", "task_type_or_descriptor", "department", "person"}
 )
 
 Effect = Literal[
@@ -62,7 +61,6 @@ _KIND_LABELS: dict[str, str] = {
     "task_type": "task type",
     "status": "status",
     "asset_type": "asset type",
-    "descriptor": "descriptor",
     "task_type_or_descriptor": "task type or descriptor",
     "department": "department",
     "person": "person",
@@ -113,7 +111,8 @@ class CompiledFilter:
 
     @property
     def unknown(self) -> tuple[Diagnostic, ...]:
-        """Unknown task types, statuses, asset types, descriptors, departments, people."""
+        """Unknown names: task types, statuses, asset types, task-type-or-descriptor names
+        (`x=y`), departments and people. The other diagnostics are in `diagnostics`."""
         return tuple(d for d in self.diagnostics if d.kind in UNKNOWN_KINDS)
 
     @property
@@ -134,7 +133,9 @@ class CompiledFilter:
         if not self.filters or not candidates:
             return candidates
         if not self.union:
-            for flt in self.filters:
+            # Cheapest first (stable, so Kitsu's order among equals): the expensive filters
+            # then only see the rows the cheap ones kept.
+            for flt in sorted(self.filters, key=_cost):
                 candidates = flt.select(index, candidates)
                 if not candidates:
                     break
@@ -158,12 +159,34 @@ class CompiledFilter:
         return [row_ids[i] for i in self.select(index, positions)]
 
 
-def _suggest(name: str, known: Iterable[str]) -> tuple[str, ...]:
+def _cost(flt: Filter) -> int:
+    return flt.evaluation_cost()
+
+
+def _similarity(typed: str, known: str) -> float:
+    if typed and typed in known:
+        return 1.0  # a partial name such as "anim" (Kitsu wants the whole name)
+    # SequenceMatcher is asymmetric; take the better direction ("anmi" vs "animation").
+    return max(
+        difflib.SequenceMatcher(None, typed, known).ratio(),
+        difflib.SequenceMatcher(None, known, typed).ratio(),
+    )
+
+
+def _suggest(name: str, known: Iterable[str], limit: int = 2, cutoff: float = 0.6) -> tuple[str, ...]:
+    """Known names close to `name` (case-insensitively), best first."""
+    typed = name.lower()
+    if not typed:
+        return ()
     by_lower: dict[str, str] = {}
     for candidate in known:
         by_lower.setdefault(candidate.lower(), candidate)
-    matches = difflib.get_close_matches(name.lower(), list(by_lower), n=2, cutoff=0.6)
-    return tuple(by_lower[m] for m in matches)
+    # Stable sort: ties keep the context's order.
+    scored = sorted(
+        ((_similarity(typed, low), low) for low, shown in by_lower.items() if shown != name),
+        key=lambda pair: -pair[0],
+    )
+    return tuple(by_lower[low] for score, low in scored[:limit] if score >= cutoff)
 
 
 def _overlaps(span: Span, others: Sequence[Span]) -> bool:
@@ -178,10 +201,22 @@ class _Compiler:
         self.ctx = context
         self.filters: list[Filter] = []
         self.diagnostics: list[Diagnostic] = []
+        # Spans of the dedicated constructs. Their text also matches the generic `x=y`
+        # pattern (e.g. "priority-[Light Comp]=1" contains "[Light Comp]=1"); Kitsu still
+        # reads those as status/descriptor expressions (and so do we), but reporting their
+        # names as unknown would be noise.
+        self.claimed: list[Span] = []
+        for group in (
+            parsed.asset_types,
+            parsed.assigned_to,
+            parsed.departments,
+            parsed.priorities,
+            parsed.ready_for,
+            parsed.assets_ready,
+        ):
+            self.claimed.extend(e.span for e in group)
 
-    def note(
-        self, kind: DiagnosticKind, name: str, expression: str, effect: Effect, known: Iterable[str] = ()
-    ) -> None:
+    def note(self, kind: DiagnosticKind, name: str, expression: str, effect: Effect, known: Iterable[str] = ()) -> None:
         self.diagnostics.append(Diagnostic(kind, name, expression, effect, _suggest(name, known)))
 
     def task_type_names(self) -> list[str]:
@@ -234,11 +269,12 @@ class _Compiler:
                 continue
             ids: list[str] = []
             names = expr.value.split(",")
+            quiet = _overlaps(expr.span, self.claimed)
             for name in names:
                 status = statuses.get(name.lower())
                 if status is not None:
                     ids.append(status.id)
-                else:
+                elif not quiet:
                     effect: Effect = "dropped_from_list" if len(names) > 1 else "ignored"
                     self.note("status", name, expr.text, effect, (s.name for s in self.ctx.task_statuses))
             if not ids:
@@ -250,19 +286,13 @@ class _Compiler:
 
     def descriptors(self) -> None:
         p = self.parsed
-        # Spans of the other constructs: their text also matches the generic `x=y` pattern
-        # (e.g. "priority-layout=2") and must not be reported as unknown names.
-        claimed = [
-            e.span
-            for e in (*p.asset_types, *p.assigned_to, *p.departments, *p.priorities, *p.ready_for, *p.assets_ready)
-        ]
         for expr in p.equals:
             lowered = expr.name.lower()
             if expr.name in ("type", "department") or lowered in self.ctx.task_type_by_name:
                 continue
             descriptor = self.ctx.descriptor_by_name.get(lowered)
             if descriptor is None:
-                if expr.name and lowered != "status" and not _overlaps(expr.span, claimed):
+                if expr.name and lowered != "status" and not _overlaps(expr.span, self.claimed):
                     known = [*self.task_type_names(), *(d.name for d in self.ctx.descriptors)]
                     self.note("task_type_or_descriptor", expr.name, expr.text, "ignored", known)
                 continue

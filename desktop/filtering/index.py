@@ -1,9 +1,13 @@
 """The per-dataset name index used for keywords and name exclusions (spec §3.2-§3.3, §5).
 
-Build one `Index` per loaded list (not per keystroke): it lower-cases and joins every
-row's indexed words once. Everything else a filter reads (task statuses, metadata,
-thumbnails...) is read live from the row dicts and the task mapping, which the index keeps
-by reference, so task or metadata edits need no rebuild; renames do.
+Build one `Index` per loaded list (not per keystroke). It snapshots the row-derived
+structure: the rows themselves (a tuple of the row dicts), their lower-cased name words,
+and, lazily, which task id each row has per task type. Task dicts are looked up live in the
+task mapping (kept by reference), and row fields such as `data` or `preview_file_id` are
+read live from the row dicts. So: task status/assignee/priority changes, even by replacing
+a task dict in the mapping, and metadata edits need nothing; adding/removing rows, renames
+and changes to a row's `validations`/`tasks` need a new `Index` (about 15 ms for 10,000
+shots here).
 """
 
 from __future__ import annotations
@@ -16,12 +20,14 @@ from desktop.filtering.context import ENTITY_KINDS, EntityKind, person_display_n
 from desktop.filtering.jscompat import to_js_string
 
 Row = Mapping[str, Any]
-TaskMap = Mapping[str, Mapping[str, Any]]
+# Keyed by task id; `Any` keys so a missing id (None) can be looked up without a guard.
+TaskMap = Mapping[Any, Mapping[str, Any]]
 
 # Joins a row's words into one haystack so a keyword is one C-level `in` per row. A keyword
 # containing the separator (never typed in practice) falls back to a per-word test.
 _SEP = "\x00"
 _CAMEL_RE = re.compile(r"[A-Z]+[a-z0-9]*")
+_EMPTY: Mapping[str, Any] = {}
 
 
 def _lower(value: object) -> str:
@@ -78,7 +84,17 @@ class Index:
     `tasks` [task ids], `data`, ...); `tasks` maps task id to a task dict.
     """
 
-    __slots__ = ("_haystacks", "entity", "ids", "rows", "tasks", "words")
+    __slots__ = (
+        "_haystacks",
+        "_row_task_ids",
+        "_type_columns",
+        "_validation_ids",
+        "entity",
+        "ids",
+        "rows",
+        "tasks",
+        "words",
+    )
 
     def __init__(self, entity: EntityKind, rows: Sequence[Row], tasks: TaskMap | None = None) -> None:
         if entity not in ENTITY_KINDS:
@@ -90,9 +106,34 @@ class Index:
         self.ids: tuple[str, ...] = tuple(to_js_string(row.get("id")) for row in self.rows)
         self.words: tuple[tuple[str, ...], ...] = tuple(tuple(words_of(row)) for row in self.rows)
         self._haystacks: tuple[str, ...] = tuple(_SEP.join(words) for words in self.words)
+        # Lazily built columns (see task_ids_of_type & co). Building one twice from two
+        # threads is harmless: the result is the same.
+        self._type_columns: dict[str, tuple[object, ...]] = {}
+        self._validation_ids: tuple[tuple[object, ...], ...] | None = None
+        self._row_task_ids: tuple[tuple[object, ...], ...] | None = None
 
     def __len__(self) -> int:
         return len(self.rows)
+
+    def task_ids_of_type(self, task_type_id: str) -> tuple[object, ...]:
+        """Per row, the id of its task of that type (`validations[task_type_id]`), or None."""
+        column = self._type_columns.get(task_type_id)
+        if column is None:
+            column = tuple((row.get("validations") or _EMPTY).get(task_type_id) for row in self.rows)
+            self._type_columns[task_type_id] = column
+        return column
+
+    def validation_task_ids(self) -> tuple[tuple[object, ...], ...]:
+        """Per row, the task ids of `validations` (one task per task type)."""
+        if self._validation_ids is None:
+            self._validation_ids = tuple(tuple((row.get("validations") or _EMPTY).values()) for row in self.rows)
+        return self._validation_ids
+
+    def row_task_ids(self) -> tuple[tuple[object, ...], ...]:
+        """Per row, the ids listed in its `tasks`."""
+        if self._row_task_ids is None:
+            self._row_task_ids = tuple(tuple(row.get("tasks") or ()) for row in self.rows)
+        return self._row_task_ids
 
     def search(self, keyword: str, positions: Iterable[int] | None = None) -> list[int]:
         """Positions (ascending, within `positions`) whose words contain `keyword`, any case."""

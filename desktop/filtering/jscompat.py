@@ -12,7 +12,7 @@ import json
 import math
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any, Final
+from typing import Any, Final, TypeGuard
 
 
 class _Missing:
@@ -43,9 +43,7 @@ JS_WHITESPACE: Final = (
 
 # StrDecimalLiteral prefix as read by parseFloat (ASCII digits only, case-sensitive
 # "Infinity"); JS has no underscores or non-ASCII digits here.
-_FLOAT_PREFIX: Final = re.compile(
-    r"[+-]?(?:Infinity|(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)"
-)
+_FLOAT_PREFIX: Final = re.compile(r"[+-]?(?:Infinity|(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)")
 _INT_PREFIX: Final = re.compile(r"[+-]?[0-9]+")
 _NON_DECIMAL: Final = re.compile(r"0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+")
 
@@ -55,7 +53,7 @@ def js_trim(text: str) -> str:
     return text.strip(JS_WHITESPACE)
 
 
-def is_number(value: object) -> bool:
+def is_number(value: object) -> TypeGuard[int | float]:
     """True for JS numbers (Python bool is a separate JS type)."""
     return isinstance(value, int | float) and not isinstance(value, bool)
 
@@ -106,7 +104,7 @@ def to_js_string(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if is_number(value):
-        return number_to_string(value)  # type: ignore[arg-type]
+        return number_to_string(value)
     if value is None:
         return "null"
     if value is MISSING:
@@ -124,7 +122,7 @@ def is_truthy(value: object) -> bool:
     if isinstance(value, str):
         return value != ""
     if is_number(value):
-        number = _as_double(value)  # type: ignore[arg-type]
+        number = _as_double(value)
         return not (number == 0 or math.isnan(number))
     return True
 
@@ -132,7 +130,7 @@ def is_truthy(value: object) -> bool:
 def parse_float(value: object) -> float:
     """Global `parseFloat(value)`: longest numeric prefix after leading whitespace, else NaN."""
     if is_number(value):
-        return _as_double(value)  # type: ignore[arg-type]
+        return _as_double(value)
     match = _FLOAT_PREFIX.match(to_js_string(value).lstrip(JS_WHITESPACE))
     if match is None:
         return math.nan
@@ -157,7 +155,7 @@ def to_number(value: object) -> float:
     if value is True:
         return 1.0
     if is_number(value):
-        return _as_double(value)  # type: ignore[arg-type]
+        return _as_double(value)
     if isinstance(value, Mapping):
         return math.nan
     text = js_trim(to_js_string(value))
@@ -172,7 +170,7 @@ def to_number(value: object) -> float:
 def strict_equal(left: object, right: object) -> bool:
     """`left === right` for JSON-shaped values (MISSING plays `undefined`)."""
     if is_number(left) and is_number(right):
-        return _as_double(left) == _as_double(right)  # type: ignore[arg-type]
+        return _as_double(left) == _as_double(right)
     if isinstance(left, bool) and isinstance(right, bool):
         return left is right
     if isinstance(left, str) and isinstance(right, str):

@@ -28,9 +28,7 @@ _RUN: Final = r"[^ ]*"
 UNION_RE: Final = re.compile(r"\+\(([^\n\r\u2028\u2029]*)\)")
 # The four equality forms, tried in this order at each position: (A) [n]=[v], (B) n=[v],
 # (C) n=v, (D) [n]=v. Order matters: e.g. "[a=b c]=x" is matched by (C) as "[a=b".
-EQUAL_RE: Final = re.compile(
-    rf"{_BRACKET}={_BRACKET}|{_RUN}={_BRACKET}|{_RUN}={_RUN}|{_BRACKET}={_RUN}"
-)
+EQUAL_RE: Final = re.compile(rf"{_BRACKET}={_BRACKET}|{_RUN}={_BRACKET}|{_RUN}={_RUN}|{_BRACKET}={_RUN}")
 # No word boundaries: "subtype=x" contains "type=x", and that is what Kitsu does.
 ASSET_TYPE_RE: Final = re.compile(rf"type={_BRACKET}|type={_RUN}")
 DEPARTMENT_RE: Final = re.compile(rf"department={_BRACKET}|department={_RUN}")
@@ -190,9 +188,7 @@ def get_exclusions(text: str) -> tuple[str, ...]:
     """Name exclusions (spec §5). Quotes are not handled: `-"a b"` excludes `"a`."""
     text = UNION_RE.sub("", text, count=1)
     text = EQUAL_RE.sub("", text)
-    return tuple(
-        token[1:] for token in text.split(" ") if token.startswith("-") and token != "-" + THUMBNAIL
-    )
+    return tuple(token[1:] for token in text.split(" ") if token.startswith("-") and token != "-" + THUMBNAIL)
 
 
 def _outside_union(query: str) -> tuple[str, ...]:
@@ -206,7 +202,7 @@ def _outside_union(query: str) -> tuple[str, ...]:
     for pattern in (PRIORITY_RE, ASSIGNATION_RE, EQUAL_RE):
         dropped.extend(m.group() for m in pattern.finditer(outside))
         outside = pattern.sub(" ", outside)
-    dropped.extend(t for t in outside.split(" ") if t.startswith("-") or THUMBNAIL in t)
+    dropped.extend(t for t in outside.split(" ") if (t.startswith("-") and t != "-") or THUMBNAIL in t)
     return tuple(dropped)
 
 
