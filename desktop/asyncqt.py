@@ -14,6 +14,7 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import Any, ParamSpec
 
+import shiboken6
 from PySide6.QtCore import QObject, Signal
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,8 @@ class TaskRunner(QObject):
         if key is not None and self._tasks.get(key) is task:
             del self._tasks[key]
         self._anon.discard(task)
+        if not shiboken6.isValid(self):
+            return  # the owning window was deleted while its cancelled tasks were unwinding
         if not task.cancelled():
             exc = task.exception()
             if exc is not None:
