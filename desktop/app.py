@@ -1,0 +1,125 @@
+"""Slate's entry point: command line, logging, QApplication on a qasync loop, and a clean shutdown.
+
+Boot and shutdown follow the pattern verified in design.md: `qasync.run(amain(app))`; the app does not
+quit when its last window closes, it sets an event instead, and `amain` returns after closing the HTTP
+client inside the coroutine (closing it from `aboutToQuit` fails: the loop is already gone).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+
+import qasync
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from desktop import APP_NAME, ORG_DOMAIN, ORG_NAME, __version__
+from desktop.applog import setup_logging
+
+log = logging.getLogger("desktop.app")
+
+# How long --smoke-test keeps the first window up: long enough to lay out and paint it once.
+SMOKE_TEST_SHOW_S = 0.5
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="slate", description=f"{APP_NAME}: a desktop client for Kitsu (Zou).")
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    parser.add_argument("--server", metavar="URL", default="",
+                        help="the Kitsu/Zou server to sign in to (prefills the sign-in window)")
+    parser.add_argument("--smoke-test", action="store_true",
+                        help="open the first window (sign-in, or main when a saved session resumes), then exit")
+    # Qt's own options (-platform, -style, …) pass through to QApplication.
+    args, _qt_args = parser.parse_known_args(argv)
+    return args
+
+
+def make_application(argv: Sequence[str]) -> QApplication:
+    from desktop.ui.resources import app_icon
+
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(list(argv))
+    app.setApplicationName(APP_NAME)
+    app.setApplicationDisplayName(APP_NAME)
+    app.setApplicationVersion(__version__)
+    app.setOrganizationName(ORG_NAME)
+    app.setOrganizationDomain(ORG_DOMAIN)
+    app.setDesktopFileName("slate")
+    app.setWindowIcon(app_icon())
+    return app
+
+
+async def amain(app: QApplication, args: argparse.Namespace) -> int:
+    # Imported here so `slate --version` answers without loading the widget modules.
+    from desktop.api import TokenStore
+    from desktop.settings import Settings
+    from desktop.ui.connections import Connections
+    from desktop.ui.controller import AppController
+
+    closed = asyncio.Event()
+    app.setQuitOnLastWindowClosed(False)
+    app.lastWindowClosed.connect(closed.set)
+    _quit_on_ctrl_c(app, closed)
+
+    settings = Settings()
+    connections = Connections(settings)
+    controller = AppController(settings, connections, TokenStore(), server_override=args.server)
+    try:
+        window = await controller.start()
+        log.info("started: %s shown", window.objectName())
+        if args.smoke_test:
+            await asyncio.sleep(SMOKE_TEST_SHOW_S)
+            print(f"smoke-test: {window.objectName()} shown, {APP_NAME} {__version__}", flush=True)
+        else:
+            await closed.wait()
+    finally:
+        await controller.shutdown()
+        await connections.aclose()
+        settings.sync()
+    log.info("stopped")
+    return 0
+
+
+def _quit_on_ctrl_c(app: QApplication, closed: asyncio.Event) -> None:
+    signal.signal(signal.SIGINT, lambda *_: closed.set())
+    # Python only runs signal handlers between bytecodes; a no-op timer gives it a chance while Qt idles.
+    timer = QTimer(app)
+    timer.timeout.connect(lambda: None)
+    timer.start(300)
+
+
+# `slate export …` / `slate import …` are the windowless command line (desktop/cli.py).
+CLI_COMMANDS = ("export", "import")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv if argv is None else argv)
+    if len(argv) > 1 and argv[1] in CLI_COMMANDS:
+        from desktop import cli
+
+        return cli.main(argv[1:])
+    args = parse_args(argv[1:])
+    if args.version:
+        print(f"{APP_NAME} {__version__}")
+        return 0
+    log_handler = setup_logging()
+    log.info("%s %s starting (Python %s)", APP_NAME, __version__, sys.version.split()[0])
+    app = make_application(argv)
+    try:
+        code: int = qasync.run(amain(app, args))
+    except Exception:
+        log.exception("fatal error")
+        raise
+    finally:
+        logging.getLogger().removeHandler(log_handler)
+        log_handler.close()
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Qt widgets: windows, dialogs and panes. Thin: they call the async API layer and show what it returns."""

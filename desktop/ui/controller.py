@@ -1,0 +1,275 @@
+"""Which window is on screen, and the session behind it: resume, sign-in, sign-out, re-sign-in.
+
+Flow: start -> (stored session still valid? main window : sign-in window) -> main window; sign-out ->
+sign-in window; session ended mid-use -> sheet over the main window -> the same window carries on.
+A new window is always shown before the old one closes, so Qt never sees "last window closed" in between
+(that is the app's signal to quit).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import importlib.util
+import logging
+from collections.abc import Callable
+from typing import Any, cast
+
+import keyring.errors
+from PySide6.QtCore import QObject, QTimer
+from PySide6.QtWidgets import QWidget
+
+from desktop.api import Person, ServerInfo, TokenStore, ZouClient, ZouSession, probe_server
+from desktop.api import errors as E
+from desktop.api.tokens import Tokens
+from desktop.asyncqt import TaskRunner
+from desktop.settings import Settings
+from desktop.ui.connections import Connections
+from desktop.ui.security import AccountSecurityDialog
+from desktop.ui.signin import SessionExpiredSheet, SignInResult, SignInWindow
+
+log = logging.getLogger(__name__)
+
+MainWindowFactory = Callable[[ZouSession, ZouClient, Settings, Person, ServerInfo], QWidget]
+MAIN_WINDOW_MODULE = "desktop.ui.main_window"
+# Revoking on exit (when the user did not ask to stay signed in) must not hold the app open for long.
+SIGN_OUT_ON_EXIT_TIMEOUT_S = 3.0
+
+
+def default_main_window_factory() -> MainWindowFactory:
+    """The real main window when it exists; until then a placeholder with the same contract."""
+    if importlib.util.find_spec(MAIN_WINDOW_MODULE) is None:
+        from desktop.ui.placeholder_window import PlaceholderMainWindow
+
+        log.info("%s not found: using the placeholder main window", MAIN_WINDOW_MODULE)
+        return PlaceholderMainWindow
+    module = importlib.import_module(MAIN_WINDOW_MODULE)  # errors inside it must surface, not be hidden
+    return cast(MainWindowFactory, module.MainWindow)
+
+
+def _connect(window: QWidget, signal_name: str, slot: Callable[[], Any]) -> None:
+    signal = getattr(window, signal_name, None)
+    if signal is None:
+        log.warning("main window has no %s signal", signal_name)
+        return
+    signal.connect(slot)
+
+
+class AppController(QObject):
+    def __init__(self, settings: Settings, connections: Connections, token_store: TokenStore | None = None, *,
+                 main_window_factory: MainWindowFactory | None = None, server_override: str = "",
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.settings = settings
+        self.connections = connections
+        self.token_store = token_store or TokenStore()
+        self.main_window_factory = main_window_factory or default_main_window_factory()
+        self.server_override = server_override.strip()
+        self.runner = TaskRunner(self)
+        self.runner.failed.connect(lambda key, exc: log.warning("%s failed: %s", key, exc))
+
+        self.sign_in_window: SignInWindow | None = None
+        self.main_window: QWidget | None = None
+        self.sheet: SessionExpiredSheet | None = None
+        self.security_dialog: AccountSecurityDialog | None = None
+        self.session: ZouSession | None = None
+        self.server: ServerInfo | None = None
+        self.email = ""
+        self.keep_signed_in = settings.keep_signed_in
+        self._signing_out = False
+        self.stored_session_rejected = False
+
+    @property
+    def window(self) -> QWidget | None:
+        """The window the user currently sees (main window or sign-in window)."""
+        return self.main_window or self.sign_in_window
+
+    # ------------------------------------------------------------ start
+    async def start(self) -> QWidget:
+        message = ""
+        try:
+            resumed = await self.resume_stored_session()
+        except E.ZouError as exc:
+            resumed = None
+            message = f"Your saved session could not be checked: {exc}"
+        if resumed is not None:
+            return resumed
+        if not message and self.stored_session_rejected:
+            message = "Your saved session has ended. Sign in again."
+        return self.show_sign_in(message=message)
+
+    async def resume_stored_session(self) -> QWidget | None:
+        """Open the main window straight away when the keyring holds a session the server still accepts."""
+        s = self.settings
+        if not (s.keep_signed_in and s.last_api_url and s.last_email):
+            return None
+        if self.server_override and self.server_override not in (s.last_server, s.last_api_url):
+            return None  # --server asked for another server than the saved session's
+        tokens = self.token_store.load(s.last_api_url, s.last_email)
+        if tokens is None:
+            return None
+        session = self.connections.session(s.last_api_url)
+        server = await probe_server(s.last_api_url, client=self.connections.client)
+        user = await session.resume(tokens)
+        if user is None:
+            log.info("stored session rejected by the server; removing it")
+            self._forget(s.last_api_url, s.last_email)
+            self.stored_session_rejected = True
+            return None
+        log.info("stored session resumed")
+        return self._open_main(session, server, user, s.last_email, keep_signed_in=True)
+
+    # ------------------------------------------------------------ sign-in window
+    def show_sign_in(self, *, message: str = "", email: str | None = None) -> SignInWindow:
+        s = self.settings
+        window = SignInWindow(self.connections, s, server_text=self.server_override or s.last_server,
+                              email=s.last_email if email is None else email, message=message)
+        window.signed_in.connect(self._signed_in)
+        window.show()
+        window.raise_()
+        old = self.sign_in_window
+        self.sign_in_window = window
+        if old is not None:
+            old.close()
+        return window
+
+    def _signed_in(self, result: object) -> None:
+        assert isinstance(result, SignInResult) and self.sign_in_window is not None
+        s = self.settings
+        server_text = self.sign_in_window.server.text()
+        s.remember_server(server_text)
+        s.last_server = server_text
+        s.last_api_url = result.server.api_url
+        s.last_email = result.email
+        s.keep_signed_in = result.keep_signed_in
+        s.sync()
+        self._open_main(result.session, result.server, result.user, result.email,
+                        keep_signed_in=result.keep_signed_in)
+        window, self.sign_in_window = self.sign_in_window, None
+        window.close()
+
+    # ------------------------------------------------------------ main window
+    def _open_main(self, session: ZouSession, server: ServerInfo, user: Person, email: str, *,
+                   keep_signed_in: bool) -> QWidget:
+        self.session, self.server, self.email, self.keep_signed_in = session, server, email, keep_signed_in
+        session.on_tokens = self._tokens_changed
+        self._persist(session.tokens)
+        window = self.main_window_factory(session, ZouClient(session), self.settings, user, server)
+        _connect(window, "sign_out_requested", lambda: self.runner.run(self.sign_out(), key="sign-out"))
+        _connect(window, "account_security_requested", self.open_account_security)
+        _connect(window, "session_expired", self.show_session_expired)
+        window.show()
+        self.main_window = window
+        return window
+
+    def _persist(self, tokens: Tokens | None) -> None:
+        if self.server is None or not self.email:
+            return
+        if self.keep_signed_in and tokens is not None:
+            try:
+                self.token_store.save(self.server.api_url, self.email, tokens)
+            except keyring.errors.KeyringError as exc:
+                # No usable keychain (e.g. no Secret Service on this desktop): the session still works,
+                # it just cannot be resumed at the next start.
+                log.warning("session not stored: the system keyring is unavailable (%s)", exc.__class__.__name__)
+        else:
+            self._forget(self.server.api_url, self.email)
+
+    def _forget(self, api_url: str, email: str) -> None:
+        try:
+            self.token_store.delete(api_url, email)
+        except keyring.errors.KeyringError as exc:
+            log.warning("could not remove the stored session: %s", exc.__class__.__name__)
+
+    def _tokens_changed(self, tokens: Tokens | None) -> None:
+        """The session's tokens changed: sign-in, refresh, enrollment, sign-out, or a refresh that failed."""
+        self._persist(tokens)
+        if tokens is None and not self._signing_out:
+            # The refresh token was refused: the session is over. Ask again once the failing call unwinds.
+            QTimer.singleShot(0, self.show_session_expired)
+
+    def open_account_security(self) -> AccountSecurityDialog | None:
+        if self.session is None or self.main_window is None:
+            return None
+        if self.security_dialog is not None and self.security_dialog.isVisible():
+            self.security_dialog.raise_()
+            return self.security_dialog
+        dialog = AccountSecurityDialog(self.session, self.main_window)
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.destroyed.connect(lambda: setattr(self, "security_dialog", None))
+        dialog.open()  # window-modal, never a blocking exec()
+        self.security_dialog = dialog
+        return dialog
+
+    # ------------------------------------------------------------ session ended mid-use
+    def show_session_expired(self) -> SessionExpiredSheet | None:
+        if self.main_window is None or self.session is None or self.server is None or self._signing_out:
+            return None
+        if self.sheet is not None:
+            return self.sheet
+        if self.security_dialog is not None:
+            self.security_dialog.close()  # a window-modal dialog would block the sheet
+        log.info("session ended mid-use: asking to sign in again")
+        sheet = SessionExpiredSheet(self.main_window, self.session, self.server, self.email)
+        sheet.signed_in.connect(self._signed_in_again)
+        sheet.sign_out_requested.connect(lambda: self.runner.run(self.sign_out(), key="sign-out"))
+        sheet.present()
+        self.sheet = sheet
+        return sheet
+
+    def _signed_in_again(self, _result: object) -> None:
+        if self.sheet is not None:
+            self.sheet.dismiss()
+            self.sheet = None
+        window = self.main_window
+        resume = getattr(window, "resume_after_sign_in", None)
+        if callable(resume):
+            resume()
+
+    # ------------------------------------------------------------ sign-out and exit
+    async def sign_out(self) -> SignInWindow:
+        """Revoke the session on the server, forget it locally, and go back to the sign-in window."""
+        session, email = self.session, self.email
+        self._signing_out = True
+        try:
+            if session is not None:
+                confirmed = await session.sign_out()
+                log.info("signed out (server confirmed: %s)", confirmed)
+        finally:
+            if self.server is not None and email:
+                self._forget(self.server.api_url, email)
+            self._signing_out = False
+        window = self.show_sign_in(message="You are signed out.", email=email)
+        self._close_main()
+        self.session, self.server = None, None
+        return window
+
+    def _close_main(self) -> None:
+        if self.security_dialog is not None:
+            self.security_dialog.close()
+            self.security_dialog = None
+        if self.sheet is not None:
+            self.sheet.dismiss()
+            self.sheet = None
+        if self.main_window is not None:
+            window, self.main_window = self.main_window, None
+            window.close()
+            window.deleteLater()
+
+    def close_windows(self) -> None:
+        self._close_main()
+        if self.sign_in_window is not None:
+            window, self.sign_in_window = self.sign_in_window, None
+            window.close()
+
+    async def shutdown(self) -> None:
+        """The app is quitting: cancel work; revoke the session unless the user asked to stay signed in."""
+        self.runner.cancel_all()
+        session = self.session
+        if session is not None and session.signed_in and not self.keep_signed_in:
+            self._signing_out = True
+            try:
+                await asyncio.wait_for(session.sign_out(), SIGN_OUT_ON_EXIT_TIMEOUT_S)
+            except (TimeoutError, E.ZouError):
+                log.warning("could not revoke the session on exit")
+        self.close_windows()

@@ -1,0 +1,190 @@
+"""Screenshots of the sign-in screens for the docs: `python scripts/screenshots.py [--out docs/screenshots]`.
+
+Starts a real local Zou (the tests' tooling) with a user for each screen, runs Slate's own windows under
+Xvfb (re-running itself through `xvfb-run` when there is no display), and saves PNGs:
+
+    signin.png                 the sign-in window, server checked
+    signin-2fa.png             the second step, methods in the server's order
+    signin-enrollment.png      forced authenticator setup on a server that enforces 2FA
+    security-overview.png      account security: what is on, and a button for each change
+    security-totp.png          account security: authenticator setup (QR code and key)
+    security-recovery-codes.png  the 16 recovery codes, shown once
+
+Nothing touches the user's settings or keychain: settings go to a temporary INI file and the keyring
+is the in-memory test backend.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ["PYTHON_KEYRING_BACKEND"] = "desktop.api.tokens.MemoryKeyring"
+
+WAIT_S = 20.0
+
+
+def under_xvfb() -> None:
+    """Re-run this script inside a virtual X server unless a display (or an explicit platform) exists."""
+    if os.environ.get("DISPLAY") or os.environ.get("QT_QPA_PLATFORM") or os.environ.get("SLATE_UNDER_XVFB"):
+        return
+    xvfb = shutil.which("xvfb-run")
+    if xvfb is None:
+        sys.exit("screenshots: no display and no xvfb-run (Debian: apt-get install xvfb)")
+    env = dict(os.environ, SLATE_UNDER_XVFB="1")
+    cmd = [xvfb, "-a", "-s", "-screen 0 1600x1000x24", sys.executable, *sys.argv]
+    sys.exit(subprocess.run(cmd, env=env, check=False).returncode)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    args = parser.parse_args()
+    under_xvfb()
+
+    import httpx
+    import qasync
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    from desktop.app import make_application
+    from desktop.localzou import LocalZou
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    app: QApplication = make_application([sys.argv[0]])
+    app.setQuitOnLastWindowClosed(False)  # windows open and close in turn; the loop must outlive them
+    server = LocalZou(log=True).start()
+    try:
+        admin = httpx.Client(base_url=server.url, timeout=30)
+        token = admin.post("/auth/login", json={"email": server.admin_email,
+                                                "password": server.admin_password}).json()["access_token"]
+        admin.headers["Authorization"] = f"Bearer {token}"
+
+        def make_user(first: str, last: str) -> tuple[str, str]:
+            email = f"{first.lower()}.{last.lower()}.{uuid.uuid4().hex[:4]}@studio.example"
+            password = f"pw-{uuid.uuid4().hex[:10]}"
+            admin.post("/data/persons", json={"email": email, "first_name": first, "last_name": last,
+                                              "role": "user", "password": password}).raise_for_status()
+            return email, password
+
+        enforced_url = server.start_extra_app({"ENFORCE_2FA": "true"})
+        ini = Path(tempfile.mkdtemp(prefix="slate-shots-")) / "slate.ini"
+        shots = Screens(args.out, QSettings(str(ini), QSettings.Format.IniFormat), server, enforced_url, make_user)
+        return int(qasync.run(shots.take_all()))
+    finally:
+        server.stop()
+        app.quit()
+
+
+class Screens:
+    def __init__(self, out: Path, qsettings: object, server: object, enforced_url: str,
+                 make_user: Callable[[str, str], tuple[str, str]]) -> None:
+        from desktop.settings import Settings
+
+        self.out = out
+        self.settings = Settings(qsettings)  # type: ignore[arg-type]
+        self.server = server
+        self.enforced_url = enforced_url
+        self.make_user = make_user
+
+    async def until(self, condition: Callable[[], object], what: str) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + WAIT_S
+        while not condition():
+            if loop.time() > deadline:
+                raise TimeoutError(f"screenshots: timed out waiting for {what}")
+            await asyncio.sleep(0.05)
+
+    def save(self, widget: object, name: str) -> None:
+        from PySide6.QtWidgets import QWidget
+
+        assert isinstance(widget, QWidget)
+        path = self.out / name
+        widget.grab().save(str(path))
+        print(f"screenshots: wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
+
+    async def take_all(self) -> int:
+        import pyotp
+
+        from desktop.api import AccountSecurity
+        from desktop.ui.connections import Connections
+        from desktop.ui.security import AccountSecurityDialog
+        from desktop.ui.signin import SignInWindow
+
+        server = self.server
+        url: str = server.url  # type: ignore[attr-defined]
+        connections = Connections(self.settings)
+        try:
+            # 1. The sign-in window, server checked, email typed.
+            self.settings.remember_server("kitsu.studio.example")
+            email, password = self.make_user("Ada", "Lovelace")
+            window = SignInWindow(connections, self.settings, server_text=url, email=email)
+            window.show()
+            await self.until(lambda: window.server.info is not None, "the server probe")
+            window.panel.credentials.password.setText(password)
+            await asyncio.sleep(0.3)
+            self.save(window, "signin.png")
+
+            # 2. The second step, for an account with an authenticator app and email codes.
+            setup = connections.session(url)
+            await setup.sign_in(email, password)
+            security = AccountSecurity(setup)
+            secret = (await security.totp_begin()).secret
+            await security.totp_confirm(pyotp.TOTP(secret).now())
+            mails_before = server.mail.count()  # type: ignore[attr-defined]
+            await security.email_otp_begin()
+            code = await asyncio.to_thread(server.mail.wait_for_code, email, after=mails_before)  # type: ignore[attr-defined]
+            await security.email_otp_confirm(code)
+            window.panel.submit()
+            await self.until(lambda: window.panel.page is window.panel.two_factor, "the second step")
+            await asyncio.sleep(0.3)
+            self.save(window, "signin-2fa.png")
+            window.close()
+
+            # 3. Forced enrollment on a server that enforces 2FA.
+            email2, password2 = self.make_user("Grace", "Hopper")
+            enroll_window = SignInWindow(connections, self.settings, server_text=self.enforced_url, email=email2)
+            enroll_window.show()
+            await self.until(lambda: enroll_window.server.info is not None, "the enforced server probe")
+            enroll_window.panel.credentials.password.setText(password2)
+            enroll_window.panel.submit()
+            await self.until(lambda: bool(enroll_window.panel.enroll.secret.text()), "the enrollment QR code")
+            await asyncio.sleep(0.3)
+            self.save(enroll_window, "signin-enrollment.png")
+            enroll_window.close()
+
+            # 4-6. Account security: authenticator setup, then the recovery codes.
+            email3, password3 = self.make_user("Alan", "Turing")
+            session = connections.session(url)
+            await session.sign_in(email3, password3)
+            dialog = AccountSecurityDialog(session)
+            dialog.open()
+            await self.until(lambda: not dialog.runner.busy, "the account security dialog")
+            await asyncio.sleep(0.3)
+            self.save(dialog, "security-overview.png")
+            dialog.start_totp()
+            await self.until(lambda: bool(dialog.totp.secret.text()), "the authenticator setup")
+            await asyncio.sleep(0.3)
+            self.save(dialog, "security-totp.png")
+            dialog.totp.code.setText(pyotp.TOTP(dialog.totp.secret.text().replace(" ", "")).now())
+            await self.until(lambda: dialog.pages.currentWidget() is dialog.codes, "the recovery codes")
+            await asyncio.sleep(0.3)
+            self.save(dialog, "security-recovery-codes.png")
+            dialog.close()
+        finally:
+            await connections.aclose()
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
