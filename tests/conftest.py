@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 # Before any Qt import: tests never need a screen.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-# Tests must never touch the user's keychain or settings: point everything at throwaway places.
+# Tests must never touch the user's keychain, settings, cache or logs: point everything at a throwaway
+# home for the run. Zou's venv is the exception: it is resolved first so the ~50 s install is reused.
 os.environ["PYTHON_KEYRING_BACKEND"] = "desktop.api.tokens.MemoryKeyring"
+from desktop.localzou.install import zou_venv_dir  # noqa: E402 - needs no Qt and must run before redirection
+
+os.environ.setdefault("SLATE_ZOU_VENV", str(zou_venv_dir()))
+_TEST_HOME = tempfile.mkdtemp(prefix="slate-test-home-")
+for _var in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME"):
+    os.environ[_var] = os.path.join(_TEST_HOME, _var.lower())
 
 import pytest
 

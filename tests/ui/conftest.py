@@ -13,8 +13,8 @@ from typing import Any, TypeVar
 
 import pytest
 import qasync
-from pytestqt.qtbot import QtBot
 from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
 
 T = TypeVar("T")
 
@@ -32,7 +32,7 @@ def qloop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
         asyncio.set_event_loop(None)
 
 
-def run_async(qtbot: QtBot, coro: Coroutine[Any, Any, T], timeout: float = 30.0) -> T:
+def run_async[T](qtbot: QtBot, coro: Coroutine[Any, Any, T], timeout: float = 30.0) -> T:
     """Run a coroutine on the qasync loop while spinning Qt; return its result or raise its error."""
     task = asyncio.ensure_future(coro)
     qtbot.waitUntil(task.done, timeout=int(timeout * 1000))

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import httpx
-from pytestqt.qtbot import QtBot
 from PySide6.QtWidgets import QPushButton
+from pytestqt.qtbot import QtBot
 
 from desktop.asyncqt import async_slot
 from desktop.localzou import LocalZou
