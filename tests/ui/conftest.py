@@ -29,6 +29,9 @@ def qloop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
         pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
         for task in pending:
             task.cancel()
+        # qasync marks its loop as running for the thread (already_running=True); clear it, or a later
+        # asyncio.run() in the same process fails with "cannot be called from a running event loop".
+        asyncio.events._set_running_loop(None)
         asyncio.set_event_loop(None)
 
 
