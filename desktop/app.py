@@ -13,6 +13,7 @@ import logging
 import signal
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import qasync
 from PySide6.QtCore import QTimer
@@ -20,6 +21,9 @@ from PySide6.QtWidgets import QApplication
 
 from desktop import APP_NAME, ORG_DOMAIN, ORG_NAME, __version__
 from desktop.applog import setup_logging
+
+if TYPE_CHECKING:
+    from desktop.demo.runner import DemoServer
 
 log = logging.getLogger("desktop.app")
 
@@ -34,6 +38,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                         help="the Kitsu/Zou server to sign in to (prefills the sign-in window)")
     parser.add_argument("--smoke-test", action="store_true",
                         help="open the first window (sign-in, or main when a saved session resumes), then exit")
+    parser.add_argument("--demo", action="store_true",
+                        help="run on the local demo Zou with sample data (the default when no server is set up)")
+    parser.add_argument("--keep-server", action="store_true",
+                        help="leave the demo server running when the app exits (the next run reuses it)")
+    parser.add_argument("--stop-demo", action="store_true", help="stop a demo server left running, then exit")
     # Qt's own options (-platform, -style, …) pass through to QApplication.
     args, _qt_args = parser.parse_known_args(argv)
     return args
@@ -69,8 +78,18 @@ async def amain(app: QApplication, args: argparse.Namespace) -> int:
     settings = Settings()
     connections = Connections(settings)
     controller = AppController(settings, connections, TokenStore(), server_override=args.server)
+    demo = None
+    # The demo is the default only when no server was ever configured (and never for --smoke-test).
+    if args.demo or not (args.server or settings.last_api_url or settings.last_server or args.smoke_test):
+        demo = await _start_demo()
+        if demo is None:
+            return 1
     try:
-        window = await controller.start()
+        if demo is not None:
+            coordinator = demo.info.account("coordinator")
+            window = await controller.start_signed_in(demo.url, coordinator.email, coordinator.password)
+        else:
+            window = await controller.start()
         log.info("started: %s shown", window.objectName())
         if args.smoke_test:
             await asyncio.sleep(SMOKE_TEST_SHOW_S)
@@ -81,9 +100,31 @@ async def amain(app: QApplication, args: argparse.Namespace) -> int:
         await controller.shutdown()
         await connections.aclose()
         settings.sync()
+        if demo is not None:
+            if args.keep_server:
+                demo.detach()
+                print(f"slate: the demo server keeps running at {demo.url} (stop it: slate --stop-demo)")
+            else:
+                await asyncio.get_running_loop().run_in_executor(None, demo.stop)
     log.info("stopped")
     return 0
 
+
+async def _start_demo() -> DemoServer | None:
+    """Bring up the demo Zou off the UI thread (first run: install + seed, about a minute)."""
+    from desktop.demo.runner import credentials_text, start_demo
+    from desktop.localzou import MissingDependency, ServerStartError
+
+    def progress(message: str) -> None:
+        print(f"slate demo: {message}", flush=True)
+
+    try:
+        demo = await asyncio.get_running_loop().run_in_executor(None, start_demo, progress)
+    except (MissingDependency, ServerStartError, OSError) as exc:
+        print(f"slate: the demo server could not start: {exc}", file=sys.stderr)
+        return None
+    print(credentials_text(demo), flush=True)
+    return demo
 
 def _quit_on_ctrl_c(app: QApplication, closed: asyncio.Event) -> None:
     signal.signal(signal.SIGINT, lambda *_: closed.set())
@@ -106,6 +147,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv[1:])
     if args.version:
         print(f"{APP_NAME} {__version__}")
+        return 0
+    if args.stop_demo:
+        from desktop.demo.runner import stop_detached
+
+        print("slate: demo server stopped" if stop_detached() else "slate: no demo server was left running")
         return 0
     log_handler = setup_logging()
     log.info("%s %s starting (Python %s)", APP_NAME, __version__, sys.version.split()[0])

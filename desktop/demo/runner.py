@@ -122,5 +122,6 @@ def credentials_text(demo: DemoServer) -> str:
     lines = [f"Slate demo server: {demo.url}", "Demo accounts (local only):"]
     for a in demo.info.accounts:
         extra = f"  TOTP secret: {a.totp_secret}" if a.totp_secret else ""
-        lines.append(f"  {a.role:<10} {a.name:<16} {a.email:<26} password: {a.password}{extra}")
+        role = "artist" if a.role == "user" else a.role
+        lines.append(f"  {role:<10} {a.name:<16} {a.email:<26} password: {a.password}{extra}")
     return "\n".join(lines)

@@ -19,7 +19,7 @@ import keyring.errors
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QWidget
 
-from desktop.api import Person, ServerInfo, TokenStore, ZouClient, ZouSession, probe_server
+from desktop.api import Person, ServerInfo, SignedIn, TokenStore, ZouClient, ZouSession, probe_server
 from desktop.api import errors as E
 from desktop.api.tokens import Tokens
 from desktop.asyncqt import TaskRunner
@@ -97,6 +97,17 @@ class AppController(QObject):
         if not message and self.stored_session_rejected:
             message = "Your saved session has ended. Sign in again."
         return self.show_sign_in(message=message)
+
+    async def start_signed_in(self, server_url: str, email: str, password: str) -> QWidget:
+        """Sign straight in (the demo's coordinator account); nothing is remembered for next time, since
+        the demo server gets new ports on each run."""
+        server = await probe_server(server_url, client=self.connections.client)
+        session = self.connections.session(server.api_url)
+        outcome = await session.sign_in(email, password)
+        if not isinstance(outcome, SignedIn):
+            return self.show_sign_in(message=f"The demo account could not sign in ({type(outcome).__name__}).",
+                                     email=email)
+        return self._open_main(session, server, outcome.user, email, keep_signed_in=False)
 
     async def resume_stored_session(self) -> QWidget | None:
         """Open the main window straight away when the keyring holds a session the server still accepts."""
