@@ -188,6 +188,9 @@ class LocalZou:
             DOMAIN_PROTOCOL="http",
             ENABLE_JOB_QUEUE="false",
             INDEXER_KEY="",
+            # Tests create their own users (lockout is per account): Zou's default cap of 100 active
+            # people would stop a full run midway.
+            USER_LIMIT="100000",
             PYTHONUNBUFFERED="1",
         )
         if self.fast_hash:
