@@ -59,7 +59,7 @@ _started: list[AppController] = []
 
 
 @pytest.fixture(autouse=True)
-def _shut_down_controllers(qtbot: QtBot) -> Iterator[None]:
+def _shut_down_controllers(qtbot: QtBot, qloop: object) -> Iterator[None]:
     """Close what a test's controllers opened even when the test fails half-way (the controller owns its
     windows and deletes them itself, so they are not handed to qtbot)."""
     yield
