@@ -1,0 +1,266 @@
+"""Every benchmark figure, registered in the harness. Add a figure = one `register(...)` call.
+
+Contenders verify what they received (row and task counts, bytes) so a figure can never be fast
+because it fetched the wrong thing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+from benchmarks.harness import Contender, Context, Figure, Sample, Target, register, slate_na
+
+# ---------------------------------------------------------------------------------------------- helpers
+
+
+def _check(cond: bool, what: str) -> None:
+    if not cond:
+        raise AssertionError(what)
+
+
+def count_dict_tasks(rows: list[dict[str, Any]]) -> int:
+    return sum(len(r["tasks"]) for r in rows)
+
+
+def expected(ctx: Context, kind: str) -> tuple[int, int]:
+    d = ctx.dataset
+    return (d.n_shots, d.n_shot_tasks) if kind == "shot" else (d.n_assets, d.n_asset_tasks)
+
+
+def httpx_with_tasks(kind: str) -> Callable[[Context], Sample]:
+    """The bare reference: one kept-alive httpx GET of the plain with-tasks route + stdlib json.loads."""
+
+    def run(ctx: Context) -> Sample:
+        t0 = time.perf_counter()
+        r = ctx.http.get(f"/data/{kind}s/with-tasks", params={"project_id": ctx.project_id})
+        r.raise_for_status()
+        rows = json.loads(r.content)
+        seconds = time.perf_counter() - t0
+        n_rows, n_tasks = expected(ctx, kind)
+        _check(len(rows) == n_rows and count_dict_tasks(rows) == n_tasks,
+               f"httpx got {len(rows)} {kind}s / {count_dict_tasks(rows)} tasks, expected {n_rows}/{n_tasks}")
+        return Sample(seconds, len(r.content))
+
+    return run
+
+
+def gazu_natural(kind: str) -> Callable[[Context], Sample]:
+    """gazu 1.3.1's natural path, in its own venv: all_<kind>s_for_project + all_tasks_for_project + join."""
+
+    def run(ctx: Context) -> Sample:
+        ans = ctx.gazu().call({"cmd": f"{kind}s", "project_id": ctx.project_id})
+        n_rows, n_tasks = expected(ctx, kind)
+        _check(ans["entities"] == n_rows and ans["tasks"] == n_tasks,
+               f"gazu got {ans['entities']} {kind}s / {ans['tasks']} tasks, expected {n_rows}/{n_tasks}")
+        return Sample(ans["seconds"])
+
+    return run
+
+
+def curl(path: str, *, to_file: bool = False, expect_bytes: Callable[[Context], int] | None = None,
+         ) -> Callable[[Context], Sample]:
+    """curl's own timer (`time_total`, process start excluded); body to /dev/null or a file (`-o`)."""
+
+    def run(ctx: Context) -> Sample:
+        out = ctx.workdir / "curl.out" if to_file else None
+        cmd = ["curl", "-sS", "-o", str(out) if out else "/dev/null", "-w", "%{http_code} %{size_download} "
+               "%{time_total} %{time_starttransfer}", "-H", f"Authorization: Bearer {ctx.token}",
+               "-H", "User-Agent: slate-bench", ctx.url + ctx.path(path)]
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+        if out is not None:
+            out.unlink(missing_ok=True)
+        _check(proc.returncode == 0, f"curl failed: {proc.stderr.strip()[:200]}")
+        code, size, total, first = proc.stdout.split()
+        _check(code == "200", f"curl got HTTP {code}")
+        nbytes = int(float(size))
+        if expect_bytes is not None:
+            _check(nbytes == expect_bytes(ctx), f"curl got {nbytes} bytes, expected {expect_bytes(ctx)}")
+        return Sample(float(total), nbytes, {"first_byte_s": float(first)})
+
+    return run
+
+
+# ---------------------------------------------------------------------------------------------- Slate
+# Slate's API layer (desktop/api): a signed-in ZouClient kept on the harness's event loop between runs.
+# If the layer is missing or changes shape, its rows say why ("n/a") instead of breaking the table.
+
+def _slate_client(ctx: Context) -> Any:
+    client = ctx.state.get("slate_client")
+    if client is None:
+        from desktop.api import ZouClient, ZouSession
+        from desktop.api.auth import SignedIn
+
+        session = ZouSession(ctx.url)
+        outcome = ctx.loop.run_until_complete(session.sign_in(ctx.email, ctx.password))
+        _check(isinstance(outcome, SignedIn), f"Slate sign-in: {outcome!r}")
+        client = ZouClient(session)
+        ctx.state["slate_client"] = client
+        ctx.on_close(lambda: ctx.loop.run_until_complete(session.aclose()))
+    return client
+
+
+def slate_with_tasks(kind: str) -> Callable[[Context], Sample]:
+    def run(ctx: Context) -> Sample:
+        client = _slate_client(ctx)
+        fetch = client.shots_with_tasks if kind == "shot" else client.assets_with_tasks
+        t0 = time.perf_counter()
+        table = ctx.loop.run_until_complete(fetch(ctx.project_id))
+        seconds = time.perf_counter() - t0
+        n_rows, n_tasks = expected(ctx, kind)
+        got_tasks = sum(len(table.tasks(r)) for r in table.rows)
+        _check(len(table.rows) == n_rows and got_tasks == n_tasks,
+               f"Slate got {len(table.rows)} {kind}s / {got_tasks} tasks, expected {n_rows}/{n_tasks}")
+        return Sample(seconds)
+
+    return run
+
+
+def slate_api_contender(kind: str) -> Contender:
+    try:
+        from desktop.api import ZouClient
+
+        if not hasattr(ZouClient, f"{kind}s_with_tasks"):
+            return slate_na(f"desktop/api ZouClient has no {kind}s_with_tasks yet")
+    except ImportError as exc:
+        return slate_na(f"desktop/api not importable: {exc}")
+    return Contender("Slate (desktop/api)", slate_with_tasks(kind), slate=True)
+
+
+# ---------------------------------------------------------------------------------------------- downloads
+ATTACHMENT = "/data/attachment-files/{attachment_id}/file/{attachment_name}"
+
+
+def _attachment_size(ctx: Context) -> int:
+    return int(ctx.attachment["size"])
+
+
+def httpx_stream_download(ctx: Context) -> Sample:
+    """Bare httpx streaming to a file (sync client, 1 MiB chunks)."""
+    out = ctx.workdir / "httpx.out"
+    t0 = time.perf_counter()
+    n = 0
+    with ctx.http.stream("GET", ctx.path(ATTACHMENT)) as r, open(out, "wb") as fh:
+        r.raise_for_status()
+        for chunk in r.iter_bytes(1 << 20):
+            fh.write(chunk)
+            n += len(chunk)
+    seconds = time.perf_counter() - t0
+    out.unlink()
+    _check(n == _attachment_size(ctx), f"httpx got {n} bytes")
+    return Sample(seconds, n)
+
+
+def gazu_download(ctx: Context) -> Sample:
+    ans = ctx.gazu().call({"cmd": "download", "attachment_id": ctx.attachment["id"],
+                           "path": str(ctx.workdir / "gazu.out")})
+    _check(ans["bytes"] == _attachment_size(ctx), f"gazu got {ans['bytes']} bytes")
+    return Sample(ans["seconds"], ans["bytes"])
+
+
+# ---------------------------------------------------------------------------------------------- cold start
+def bare_qapplication(ctx: Context) -> Sample:
+    """A new Python process that imports PySide6 and creates a QApplication offscreen (wall time)."""
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    code = "from PySide6.QtWidgets import QApplication; app = QApplication([]); app.processEvents()"
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-c", code], check=True, env=env, capture_output=True, timeout=120)
+    return Sample(time.perf_counter() - t0)
+
+
+# ---------------------------------------------------------------------------------------------- figures
+HTTPX = "httpx + json"  # bare GET of the plain route + stdlib json.loads
+GAZU = "gazu 1.3.1"  # all_<kind>s_for_project + all_tasks_for_project + join
+CURL = "curl"
+CURL_O = "curl -o"
+GAZU_DL = "gazu 1.3.1 download"  # gazu.files.download_attachment_file
+
+register(Figure(
+    "shots_fetch", "fetch + parse all shots with tasks", "s", reference=HTTPX,
+    contenders=[
+        slate_api_contender("shot"),
+        Contender(HTTPX, httpx_with_tasks("shot")),
+        Contender(GAZU, gazu_natural("shot")),
+    ],
+    targets=[Target(HTTPX, "<=", 1.2), Target(GAZU, "<=", 0.35)],
+    note="Targets borrowed from issue 5's project-open figure (the API layer must leave room for the model).",
+))
+
+register(Figure(
+    "assets_fetch", "fetch + parse all assets with tasks", "s", reference=HTTPX,
+    contenders=[
+        slate_api_contender("asset"),
+        Contender(HTTPX, httpx_with_tasks("asset")),
+        Contender(GAZU, gazu_natural("asset")),
+    ],
+    targets=[Target(HTTPX, "<=", 1.2), Target(GAZU, "<=", 0.35)],
+))
+
+register(Figure(
+    "shots_curl", "curl of the plain shots with-tasks route to /dev/null", "s", reference=CURL,
+    contenders=[Contender(CURL, curl("/data/shots/with-tasks?project_id={project_id}"))],
+    note="Transfer floor for the shots figure: server time + loopback transfer, no client parsing.",
+))
+
+register(Figure(
+    "project_open", "project open to a populated sortable shots pane", "s",
+    contenders=[slate_na("main window not built yet (issue 5)")],
+    targets=[Target(HTTPX, "<=", 1.2), Target(GAZU, "<=", 0.35)],
+))
+
+register(Figure(
+    "first_rows", "first shot rows visible", "s",
+    contenders=[slate_na("main window not built yet (issue 5)")], targets=[Target(HTTPX, "<=", 0.6)],
+))
+
+register(Figure(
+    "loop_stall", "longest event-loop stall during the shots load", "ms",
+    contenders=[slate_na("main window not built yet (issue 5)")], targets=[Target(None, "<=", 50)],
+))
+
+register(Figure(
+    "filter_keystroke", "filter keystroke on 10k rows", "ms",
+    contenders=[slate_na("shots pane filter not built yet (issues 5, 6)")], targets=[Target(None, "<=", 20)],
+))
+
+register(Figure(
+    "project_rss", "RSS added by an open project", "MB",
+    contenders=[slate_na("main window not built yet (issue 5)")], targets=[Target(None, "<=", 200)],
+))
+
+register(Figure(
+    "download_1gib", "1 GiB attachment download", "MB/s", reference=CURL_O,
+    contenders=[
+        slate_na("download manager not built yet (issue 8)"),
+        Contender(CURL_O, curl(ATTACHMENT, to_file=True, expect_bytes=_attachment_size)),
+        Contender(GAZU_DL, gazu_download),
+        Contender("httpx stream 1 MiB", httpx_stream_download),
+    ],
+    targets=[Target(GAZU_DL, ">=", 1.0)],
+    note="Issue 8 also aims at >= 0.9x curl's throughput.",
+))
+register(Figure(
+    "download_rss", "RSS growth during the 1 GiB download", "MB",
+    contenders=[slate_na("download manager not built yet (issue 8)")], targets=[Target(None, "<=", 30)],
+))
+
+register(Figure(
+    "csv_export", "CSV export of the shots", "s", reference=CURL,
+    contenders=[
+        slate_na("CSV export not built yet (issue 9)"),
+        Contender(CURL, curl("/export/csv/projects/{project_id}/shots.csv")),
+    ],
+))
+
+register(Figure(
+    "cold_start", "cold start to the sign-in window", "s", reference="bare QApplication start",
+    contenders=[
+        slate_na("`slate --smoke-test` not built yet (issue 10)"),
+        Contender("bare QApplication start", bare_qapplication),
+    ],
+))
