@@ -12,17 +12,17 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Tests must never touch the user's keychain, settings, cache or logs: point everything at a throwaway
 # home for the run. Zou's venv is the exception: it is resolved first so the ~50 s install is reused.
 os.environ["PYTHON_KEYRING_BACKEND"] = "desktop.api.tokens.MemoryKeyring"
-from desktop.localzou.install import zou_venv_dir  # noqa: E402 - needs no Qt and must run before redirection
+from desktop.localzou.install import zou_venv_dir  # needs no Qt; must run before the redirection below
 
 os.environ.setdefault("SLATE_ZOU_VENV", str(zou_venv_dir()))
 _TEST_HOME = tempfile.mkdtemp(prefix="slate-test-home-")
 for _var in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME"):
     os.environ[_var] = os.path.join(_TEST_HOME, _var.lower())
 
-import pytest
+import pytest  # noqa: E402 - after the environment set-up above
 
-from desktop.localzou import LocalZou
-from tests.helpers.zou import ZouAdmin
+from desktop.localzou import LocalZou  # noqa: E402
+from tests.helpers.zou import ZouAdmin  # noqa: E402
 
 
 @pytest.fixture(scope="session")
