@@ -163,7 +163,64 @@ def gazu_download(ctx: Context) -> Sample:
     return Sample(ans["seconds"], ans["bytes"])
 
 
+def slate_download(ctx: Context) -> Sample:
+    """Slate's download manager (desktop/api/downloads.py): .part file, verification, atomic rename."""
+    from desktop.api.download_sources import attachment_source
+    from desktop.api.downloads import DownloadManager
+
+    client = _slate_client(ctx)
+    folder = ctx.workdir / "slate-dl"
+    folder.mkdir(exist_ok=True)
+
+    async def go() -> Any:
+        manager = DownloadManager(client.session, state_file=None)
+        manager.start()
+        t0 = time.perf_counter()
+        [item] = manager.enqueue([attachment_source(ctx.attachment)], folder)
+        await manager.wait([item.id])
+        seconds = time.perf_counter() - t0
+        await manager.shutdown()
+        return item, seconds
+
+    item, seconds = ctx.loop.run_until_complete(go())
+    files = [p for p in folder.iterdir() if p.is_file()]
+    _check(len(files) == 1 and files[0].stat().st_size == _attachment_size(ctx) and not files[0].name.endswith(".part"),
+           f"Slate download ended {item.status}: {item.error} ({[p.name for p in files]})")
+    files[0].unlink()
+    return Sample(seconds, _attachment_size(ctx))
+
+
+def slate_csv_export(ctx: Context) -> Sample:
+    """Slate's server export (desktop/api/exports.py): streamed, neutralised, written atomically."""
+    from desktop.api.exports import Exports
+
+    client = _slate_client(ctx)
+    out = ctx.workdir / "slate-shots.csv"
+    t0 = time.perf_counter()
+    result = ctx.loop.run_until_complete(Exports(client.session).project_csv(ctx.project_id, "shots", out))
+    seconds = time.perf_counter() - t0
+    n_shots = ctx.dataset.n_sequences * ctx.dataset.shots_per_sequence
+    _check(result.rows >= n_shots, f"Slate export wrote {result.rows} rows for {n_shots} shots")
+    out.unlink()
+    return Sample(seconds, result.bytes)
+
+
 # ---------------------------------------------------------------------------------------------- cold start
+def slate_smoke_test(ctx: Context) -> Sample:
+    """`python -m desktop --smoke-test --server URL` to the sign-in window, in a fresh process (wall time)."""
+    home = ctx.workdir / "smoke-home"
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", SLATE_SMOKE_SHOW_S="0",
+               XDG_CONFIG_HOME=str(home / "config"), XDG_STATE_HOME=str(home / "state"),
+               XDG_DATA_HOME=str(home / "data"))
+    t0 = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "desktop", "--smoke-test", "--server", ctx.url],
+                          env=env, capture_output=True, text=True, timeout=120)
+    seconds = time.perf_counter() - t0
+    _check(proc.returncode == 0 and "smoke-test: signInWindow" in proc.stdout, f"smoke test: {proc.stderr[-300:]}")
+    return Sample(seconds)
+
+
+
 def bare_qapplication(ctx: Context) -> Sample:
     """A new Python process that imports PySide6 and creates a QApplication offscreen (wall time)."""
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
@@ -236,7 +293,7 @@ register(Figure(
 register(Figure(
     "download_1gib", "1 GiB attachment download", "MB/s", reference=CURL_O,
     contenders=[
-        slate_na("download manager not built yet (issue 8)"),
+        Contender("Slate (download manager)", slate_download, slate=True),
         Contender(CURL_O, curl(ATTACHMENT, to_file=True, expect_bytes=_attachment_size)),
         Contender(GAZU_DL, gazu_download),
         Contender("httpx stream 1 MiB", httpx_stream_download),
@@ -252,7 +309,7 @@ register(Figure(
 register(Figure(
     "csv_export", "CSV export of the shots", "s", reference=CURL,
     contenders=[
-        slate_na("CSV export not built yet (issue 9)"),
+        Contender("Slate (desktop/api exports)", slate_csv_export, slate=True),
         Contender(CURL, curl("/export/csv/projects/{project_id}/shots.csv")),
     ],
 ))
@@ -260,7 +317,7 @@ register(Figure(
 register(Figure(
     "cold_start", "cold start to the sign-in window", "s", reference="bare QApplication start",
     contenders=[
-        slate_na("`slate --smoke-test` not built yet (issue 10)"),
+        Contender("slate --smoke-test", slate_smoke_test, slate=True),
         Contender("bare QApplication start", bare_qapplication),
     ],
 ))

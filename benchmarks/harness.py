@@ -20,6 +20,7 @@ import datetime as dt
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -168,9 +169,7 @@ class Context:
             self._gazu.close()
         if self._loop is not None:
             self._loop.close()
-        for child in self.workdir.glob("*"):
-            child.unlink(missing_ok=True)
-        self.workdir.rmdir()
+        shutil.rmtree(self.workdir, ignore_errors=True)
 
 
 # ---------------------------------------------------------------------------------------------- gazu
