@@ -1,0 +1,279 @@
+"""The detail pane: the selected shot or asset — picture, fields, tasks, the selected task's comments
+(newest first, attachments listed) and casting (assets in a shot, or shots an asset is cast in)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
+from PySide6.QtGui import QPixmap
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFormLayout,
+    QHeaderView,
+    QLabel,
+    QListView,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.models.lists import CastingModel, CommentsModel, EntityTasksModel
+from desktop.models.lookups import Lookups, display_text
+from desktop.models.roles import Role
+from desktop.ui.delegates import ChipDelegate
+from desktop.ui.panes.common import ErrorBanner, named
+
+PICTURE_SIZE = (320, 180)
+SHOT_FIELDS: tuple[tuple[str, str], ...] = (
+    ("sequence", "Sequence"), ("episode", "Episode"), ("frames", "Frames"), ("frame_range", "Range"),
+    ("fps", "FPS"), ("description", "Description"),
+)
+ASSET_FIELDS: tuple[tuple[str, str], ...] = (
+    ("asset_type", "Type"), ("description", "Description"), ("ready_for", "Ready for"),
+)
+
+
+def _data(entity: dict[str, Any]) -> dict[str, Any]:
+    data = entity.get("data")
+    return data if isinstance(data, dict) else {}
+
+
+def entity_fields(kind: str, entity: dict[str, Any], lookups: Lookups,
+                  descriptors: Sequence[tuple[str, str]] = ()) -> list[tuple[str, str, str]]:
+    """(key, label, text) rows of the fields block."""
+    data = _data(entity)
+    rows: list[tuple[str, str, str]] = []
+    if kind == "shot":
+        frame_in = entity.get("frame_in") if entity.get("frame_in") is not None else data.get("frame_in")
+        frame_out = entity.get("frame_out") if entity.get("frame_out") is not None else data.get("frame_out")
+        values = {
+            "sequence": entity.get("sequence_name"), "episode": entity.get("episode_name"),
+            "frames": entity.get("nb_frames"),
+            "frame_range": f"{frame_in} – {frame_out}" if frame_in is not None or frame_out is not None else "",
+            "fps": entity.get("fps") or data.get("fps"), "description": entity.get("description"),
+        }
+        fields = SHOT_FIELDS
+    else:
+        ready = entity.get("ready_for")
+        ready_name = lookups.task_types[ready].name if isinstance(ready, str) and ready in lookups.task_types else ""
+        values = {"asset_type": entity.get("asset_type_name"), "description": entity.get("description"),
+                  "ready_for": ready_name}
+        fields = ASSET_FIELDS
+    for key, label in fields:
+        text = display_text(values.get(key))
+        if text:
+            rows.append((key, label, text))
+    for field_name, label in descriptors:
+        text = display_text(data.get(field_name))
+        if text:
+            rows.append((f"meta:{field_name}", label, text))
+    return rows
+
+
+class DetailPane(QWidget):
+    task_selected = Signal(str)  # task id
+    entity_requested = Signal(str, str)  # kind, entity id (double-click in casting)
+    retry_requested = Signal()
+
+    def __init__(self, lookups: Lookups | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        named(self, "detailPane", "Detail pane")
+        self.lookups = lookups or Lookups()
+        self.kind = ""
+        self.entity_id = ""
+        self.entity: dict[str, Any] = {}
+        self.picture_path = ""
+
+        self.title = named(QLabel("Select a shot or an asset"), "detailTitle", "Selected entity")
+        self.title.setWordWrap(True)
+        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        font = self.title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.3)
+        font.setBold(True)
+        self.title.setFont(font)
+        self.status = named(QLabel(), "detailStatus", "Detail loading status")
+        self.error = ErrorBanner("detail", "the detail")
+        self.picture = named(QLabel("No preview"), "detailThumbnail", "Preview picture")
+        self.picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.picture.setFixedSize(*PICTURE_SIZE)
+        self.picture.setStyleSheet("QLabel#detailThumbnail { background: #2b2d31; color: #aaa; }")
+        self.fields_box = named(QWidget(), "detailFields", "Fields")
+        self.fields = QFormLayout(self.fields_box)
+        self.fields.setContentsMargins(0, 0, 0, 0)
+
+        self.tasks_model = EntityTasksModel(self.lookups, self)
+        self.tasks = named(QTableView(), "detailTasks", "Tasks")
+        self.tasks.setModel(self.tasks_model)
+        self.tasks.setItemDelegateForColumn(self.tasks_model.column_index("status"), ChipDelegate(self.tasks))
+        self.tasks.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.tasks.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.tasks.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.tasks.setWordWrap(False)
+        self.tasks.setTabKeyNavigation(False)
+        self.tasks.verticalHeader().hide()
+        self.tasks.verticalHeader().setDefaultSectionSize(28)
+        self.tasks.horizontalHeader().setStretchLastSection(True)
+        self.tasks.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        for key, width in (("task_type", 90), ("status", 90), ("assignees", 100)):
+            self.tasks.setColumnWidth(self.tasks_model.column_index(key), width)
+
+        self.comments_title = named(QLabel("Comments"), "detailCommentsTitle", "Comments of the selected task")
+        self.comments_model = CommentsModel(self)
+        self.comments = named(QListView(), "detailComments", "Comments, newest first")
+        self.comments.setModel(self.comments_model)
+        self.comments.setWordWrap(True)
+        self.comments.setSpacing(4)
+        self.comments.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.comments.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+
+        self.casting_title = named(QLabel("Casting"), "detailCastingTitle", "Casting")
+        self.casting_model = CastingModel(self)
+        self.casting = named(QListView(), "detailCasting", "Casting")
+        self.casting.setModel(self.casting_model)
+        self.casting.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+
+        top = QWidget()
+        top_layout = QVBoxLayout(top)
+        top_layout.setContentsMargins(0, 0, 0, 0)
+        top_layout.addWidget(self.title)
+        top_layout.addWidget(self.status)
+        top_layout.addWidget(self.error)
+        top_layout.addWidget(self.picture, 0, Qt.AlignmentFlag.AlignHCenter)
+        top_layout.addWidget(self.fields_box)
+        comments_box = QWidget()
+        comments_layout = QVBoxLayout(comments_box)
+        comments_layout.setContentsMargins(0, 0, 0, 0)
+        comments_layout.addWidget(self.comments_title)
+        comments_layout.addWidget(self.comments, 1)
+        casting_box = QWidget()
+        casting_layout = QVBoxLayout(casting_box)
+        casting_layout.setContentsMargins(0, 0, 0, 0)
+        casting_layout.addWidget(self.casting_title)
+        casting_layout.addWidget(self.casting, 1)
+        self.splitter = named(QSplitter(Qt.Orientation.Vertical), "detailSplitter", "Detail sections")
+        for widget in (top, self.tasks, comments_box, casting_box):
+            self.splitter.addWidget(widget)
+        self.splitter.setChildrenCollapsible(False)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.splitter)
+
+        selection = self.tasks.selectionModel()
+        assert selection is not None
+        selection.currentRowChanged.connect(self._on_task_changed)
+        self.casting.activated.connect(self._on_casting_activated)
+        self.error.retry.connect(self.retry_requested)
+        self.clear()
+
+    # ------------------------------------------------------------------ content
+    def clear(self) -> None:
+        self.kind, self.entity_id, self.entity, self.picture_path = "", "", {}, ""
+        self.title.setText("Select a shot or an asset")
+        self.status.clear()
+        self.error.clear()
+        self._set_fields([])
+        self.set_picture(None)
+        self.tasks_model.set_tasks([], self.lookups)
+        self.comments_model.set_comments(None, [])
+        self.casting_model.set_casting("assets", [])
+        self.comments_title.setText("Comments")
+        self.casting_title.setText("Casting")
+
+    def show_loading(self, kind: str, entity_id: str, title: str = "") -> None:
+        if entity_id != self.entity_id:
+            self.clear()
+        self.kind, self.entity_id = kind, entity_id
+        if title:
+            self.title.setText(title)
+        self.error.clear()
+        self.status.setText("Loading…")
+
+    def set_entity(self, kind: str, entity: dict[str, Any], lookups: Lookups | None = None,
+                   descriptors: Sequence[tuple[str, str]] = ()) -> None:
+        if lookups is not None:
+            self.lookups = lookups
+        self.kind, self.entity = kind, entity
+        self.entity_id = str(entity.get("id") or self.entity_id)
+        if kind == "shot":
+            parts = [entity.get("episode_name"), entity.get("sequence_name"), entity.get("name")]
+        else:
+            parts = [entity.get("asset_type_name"), entity.get("name")]
+        self.title.setText(" / ".join(str(p) for p in parts if p))
+        self.status.clear()
+        self._set_fields(entity_fields(kind, entity, self.lookups, descriptors))
+        tasks = [t for t in entity.get("tasks") or [] if isinstance(t, dict)]
+        self.tasks_model.set_tasks(tasks, self.lookups)
+        self.casting_title.setText("Assets cast in this shot" if kind == "shot" else "Cast in shots")
+
+    def _set_fields(self, rows: list[tuple[str, str, str]]) -> None:
+        while self.fields.rowCount():
+            self.fields.removeRow(0)
+        for key, label, text in rows:
+            value = named(QLabel(text), f"detailField:{key}", label)
+            value.setWordWrap(True)
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            self.fields.addRow(f"{label}:", value)
+
+    def field_text(self, key: str) -> str | None:
+        widget = self.fields_box.findChild(QLabel, f"detailField:{key}")
+        return widget.text() if widget is not None else None
+
+    def set_picture(self, pixmap: QPixmap | None) -> None:
+        if pixmap is None or pixmap.isNull():
+            self.picture.setPixmap(QPixmap())
+            self.picture.setText("No preview" if not self.entity.get("preview_file_id") else "Loading preview…")
+            return
+        self.picture.setPixmap(pixmap.scaled(*PICTURE_SIZE, Qt.AspectRatioMode.KeepAspectRatio,
+                                             Qt.TransformationMode.SmoothTransformation))
+
+    def has_picture(self) -> bool:
+        pixmap = self.picture.pixmap()
+        return pixmap is not None and not pixmap.isNull()
+
+    def set_casting(self, mode: str, items: Sequence[dict[str, Any]]) -> None:
+        self.casting_model.set_casting(mode, items)
+        n = len(items)
+        noun = "Assets cast in this shot" if mode == "assets" else "Cast in shots"
+        self.casting_title.setText(f"{noun} ({n})")
+
+    def set_last_comments(self, last: dict[str, str]) -> None:
+        self.tasks_model.set_last_comments(last)
+
+    def set_comments(self, task_id: str, comments: Sequence[dict[str, Any]]) -> None:
+        self.comments_model.set_comments(task_id, comments)
+        row = self.tasks_model.row_of_task(task_id)
+        name = self.tasks_model.data(self.tasks_model.index(row, 0)) if row >= 0 else ""
+        self.comments_title.setText(f"Comments — {name} ({len(comments)})" if name else "Comments")
+
+    def show_error(self, message: str) -> None:
+        self.status.clear()
+        self.error.show_error(message)
+
+    # ------------------------------------------------------------------ tasks
+    def selected_task_id(self) -> str | None:
+        record = self.tasks_model.record(self.tasks.currentIndex().row())
+        return str(record.get("id")) if isinstance(record, dict) and record.get("id") else None
+
+    def select_task(self, task_id: str) -> bool:
+        row = self.tasks_model.row_of_task(task_id)
+        if row < 0:
+            return False
+        selection = self.tasks.selectionModel()
+        assert selection is not None
+        selection.setCurrentIndex(self.tasks_model.index(row, 0), QItemSelectionModel.SelectionFlag.ClearAndSelect
+                                  | QItemSelectionModel.SelectionFlag.Rows)
+        return True
+
+    def _on_task_changed(self, current: QModelIndex, previous: QModelIndex) -> None:
+        del previous
+        record = self.tasks_model.record(current.row())
+        if isinstance(record, dict) and record.get("id"):
+            self.task_selected.emit(str(record["id"]))
+
+    def _on_casting_activated(self, index: QModelIndex) -> None:
+        entity_id = self.casting_model.data(index, Role.EntityId)
+        if entity_id:
+            self.entity_requested.emit("asset" if self.casting_model.mode == "assets" else "shot", str(entity_id))

@@ -1,0 +1,380 @@
+"""The shots pane and the assets pane: a filter box, a grouped sortable table, an error banner.
+
+The pane owns its models (`EntityTableModel` -> `EntityViewModel`) and its column layout (order,
+visibility, widths, grouping, sort), saved in Settings under `panes/shots/...` or `panes/assets/...`
+by stable column keys. It does no network I/O: the main window feeds it rows.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeyEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMenu,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.api.records import Project
+from desktop.models.columns import ColumnKind
+from desktop.models.entities import EntityTableModel, ThumbnailSource
+from desktop.models.filtering import FilterScope, RowFilterFactory, substring_filter_factory
+from desktop.models.grouped import EntityViewModel
+from desktop.models.lookups import Lookups
+from desktop.models.roles import Role
+from desktop.settings import Settings
+from desktop.ui.delegates import EntityCellDelegate
+from desktop.ui.panes.common import ErrorBanner, FilterEdit, named
+
+ROW_HEIGHT = 32
+DEFAULT_WIDTHS = {ColumnKind.THUMBNAIL: 58, ColumnKind.TASK: 112, ColumnKind.METADATA: 100}
+FIELD_WIDTHS = {"name": 110, "sequence": 90, "episode": 80, "asset_type": 100, "description": 180,
+                "frames": 60, "frame_in": 60, "frame_out": 60, "fps": 50}
+FILTER_DELAY_MS = 150
+
+
+class EntityTableView(QTableView):
+    """A QTableView set up for 10,000 rows: fixed row height, lean delegate, no word wrap.
+
+    Enter (or double-click) emits `activated`; on a group header it collapses/expands the group instead.
+    Left/Right on a group header collapse/expand it.
+    """
+
+    def __init__(self, model: EntityViewModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.view_model = model
+        self.setModel(model)
+        self._delegate = EntityCellDelegate(model, self)
+        self.setItemDelegate(self._delegate)
+        self.setWordWrap(False)
+        self.setShowGrid(False)
+        self.setAlternatingRowColors(True)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerItem)
+        self.setTabKeyNavigation(False)
+        vertical = self.verticalHeader()
+        vertical.hide()
+        vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        vertical.setDefaultSectionSize(ROW_HEIGHT)
+        header = self.horizontalHeader()
+        header.setSectionsMovable(True)
+        header.setHighlightSections(False)
+        header.setStretchLastSection(False)
+        header.setSortIndicatorClearable(True)
+        header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.setSortingEnabled(True)
+
+    escape_pressed = Signal()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Escape:
+            self.escape_pressed.emit()  # the pane clears its filter
+            event.accept()
+            return
+        row = self.currentIndex().row()
+        if self.view_model.is_group_row(row) and event.key() in (Qt.Key.Key_Left, Qt.Key.Key_Right):
+            key = self.view_model.data(self.currentIndex(), Role.GroupKey)
+            self.view_model.set_group_collapsed(str(key), event.key() == Qt.Key.Key_Left)
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+
+class EntityPane(QWidget):
+    activated = Signal(str, str)  # kind, entity id: Enter or double-click on a row
+    current_changed = Signal(str, str)  # kind, entity id ("" when none)
+    retry_requested = Signal()
+
+    def __init__(self, kind: str, settings: Settings, lookups: Lookups | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.kind = kind
+        self.prefix = "shots" if kind == "shot" else "assets"
+        self.noun = "shots" if kind == "shot" else "assets"
+        self.settings = settings
+        self.lookups = lookups or Lookups()
+        self.project: Project | None = None
+        self.loading = False
+        self._restoring = False
+        self._filter_factory: RowFilterFactory = substring_filter_factory
+        named(self, f"{self.prefix}Pane", f"{self.noun.capitalize()} pane")
+
+        self.source = EntityTableModel(kind, self.lookups, self)
+        self.model = EntityViewModel(self.source, parent=self)
+        self.model.set_grouping(bool(self._setting("grouped", True)))
+
+        self.filter = named(FilterEdit(), f"{self.prefix}Filter", f"Filter {self.noun}")
+        self.filter.setPlaceholderText(f"Filter {self.noun} (Ctrl+F)")
+        self.group_button = named(QToolButton(), f"{self.prefix}GroupButton",
+                                  "Group by sequence" if kind == "shot" else "Group by asset type")
+        self.group_button.setText("Group")
+        self.group_button.setToolTip(self.group_button.accessibleName())
+        self.group_button.setCheckable(True)
+        self.group_button.setChecked(self.model.grouping)
+        self.count_label = named(QLabel(), f"{self.prefix}Count", f"Number of {self.noun}")
+        self.hint_label = named(QLabel(), f"{self.prefix}FilterHint", f"Why the {self.noun} filter may surprise")
+        self.hint_label.setWordWrap(True)
+        self.hint_label.hide()
+        self.error = ErrorBanner(self.prefix, self.noun)
+        self.table = named(EntityTableView(self.model), f"{self.prefix}Table", f"{self.noun.capitalize()} list")
+
+        bar = QHBoxLayout()
+        bar.setContentsMargins(0, 0, 0, 0)
+        bar.addWidget(self.filter, 1)
+        bar.addWidget(self.group_button)
+        bar.addWidget(self.count_label)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(bar)
+        layout.addWidget(self.hint_label)
+        layout.addWidget(self.error)
+        layout.addWidget(self.table, 1)
+
+        self._filter_timer = QTimer(self)
+        self._filter_timer.setSingleShot(True)
+        self._filter_timer.setInterval(FILTER_DELAY_MS)
+        self._filter_timer.timeout.connect(self.apply_filter)
+        self.filter.textChanged.connect(self._filter_timer.start)
+        self.filter.escaped.connect(self.table.setFocus)
+        self.table.escape_pressed.connect(self.filter.clear)
+        self.group_button.toggled.connect(self._set_grouping)
+        self.error.retry.connect(self.retry_requested)
+        self.model.counts_changed.connect(self._update_count)
+        self.model.hints_changed.connect(self._show_hints)
+        self.source.columns_changed.connect(self.restore_columns)
+        self.table.activated.connect(self._on_activated)
+        selection = self.table.selectionModel()
+        assert selection is not None
+        selection.currentRowChanged.connect(self._on_current_changed)
+        header = self.table.horizontalHeader()
+        header.sectionMoved.connect(self._columns_edited)
+        header.sectionResized.connect(self._columns_edited)
+        header.sortIndicatorChanged.connect(self._columns_edited)
+        header.customContextMenuRequested.connect(self._header_menu)
+        self._save_timer = QTimer(self)
+        self._save_timer.setSingleShot(True)
+        self._save_timer.setInterval(250)
+        self._save_timer.timeout.connect(self.save_columns)
+        self._update_count(0, 0)
+
+    # ------------------------------------------------------------------ data in
+    def set_thumbnail_source(self, source: ThumbnailSource | None) -> None:
+        self.source.set_thumbnail_source(source)
+
+    def set_row_filter_factory(self, factory: RowFilterFactory) -> None:
+        self._filter_factory = factory
+        self.model.set_row_filter(factory(FilterScope(self.kind, self.project, self.lookups)))
+
+    def set_project(self, project: Project | None, lookups: Lookups | None = None) -> None:
+        if lookups is not None:
+            self.lookups = lookups
+        self.project = project
+        self.error.clear()
+        self.model.set_row_filter(self._filter_factory(FilterScope(self.kind, project, self.lookups)))
+        self.source.set_project(project, self.lookups)
+
+    def set_loading(self, loading: bool) -> None:
+        self.loading = loading
+        self._update_count(self.model.matching_count(), self.source.rowCount())
+
+    def show_error(self, message: str) -> None:
+        self.error.show_error(message)
+
+    def focus_filter(self) -> None:
+        self.filter.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.filter.selectAll()
+
+    def apply_filter(self) -> None:
+        self._filter_timer.stop()
+        self.model.set_query(self.filter.text())
+
+    # ------------------------------------------------------------------ selection
+    def current_entity_id(self) -> str | None:
+        return self.model.entity_id(self.table.currentIndex().row())
+
+    def selected_entity_ids(self) -> list[str]:
+        selection = self.table.selectionModel()
+        if selection is None:
+            return []
+        ids = [self.model.entity_id(i.row()) for i in selection.selectedRows()]
+        return [i for i in ids if i]
+
+    def select_entity(self, entity_id: str) -> bool:
+        row = self.model.row_of_entity(entity_id)
+        if row is None:
+            return False
+        index = self.model.index(row, max(0, self.model.source.column_index("name")))
+        selection = self.table.selectionModel()
+        assert selection is not None
+        selection.setCurrentIndex(index, QItemSelectionModel.SelectionFlag.ClearAndSelect
+                                  | QItemSelectionModel.SelectionFlag.Rows)
+        self.table.scrollTo(index)
+        return True
+
+    def _on_activated(self, index: QModelIndex) -> None:
+        if self.model.toggle_group(index.row()):
+            return
+        entity_id = self.model.entity_id(index.row())
+        if entity_id:
+            self.activated.emit(self.kind, entity_id)
+
+    def _on_current_changed(self, current: QModelIndex, previous: QModelIndex) -> None:
+        del previous
+        self.current_changed.emit(self.kind, self.model.entity_id(current.row()) or "")
+
+    # ------------------------------------------------------------------ count, hints, grouping
+    def _update_count(self, matching: int, total: int) -> None:
+        text = f"{matching:,} {self.noun}" if matching == total else f"{matching:,} of {total:,} {self.noun}"
+        if self.loading:
+            text += " (loading…)"
+        self.count_label.setText(text)
+
+    def _show_hints(self, hints: list[str]) -> None:
+        self.hint_label.setText("\n".join(hints))
+        self.hint_label.setVisible(bool(hints))
+
+    def _set_grouping(self, enabled: bool) -> None:
+        self.model.set_grouping(enabled)
+        self._set_setting("grouped", enabled)
+
+    # ------------------------------------------------------------------ column layout, saved
+    def _key(self, name: str) -> str:
+        return f"panes/{self.prefix}/{name}"
+
+    def _setting(self, name: str, default: Any) -> Any:
+        value = self.settings.value(self._key(name), default)
+        if isinstance(default, bool) and isinstance(value, str):
+            return value.lower() in ("1", "true", "yes")
+        return value
+
+    def _set_setting(self, name: str, value: Any) -> None:
+        self.settings.set_value(self._key(name), value)
+
+    def _saved_list(self, name: str) -> list[str]:
+        value = self.settings.value(self._key(name), [])
+        if isinstance(value, str):
+            return [value] if value else []
+        return [str(v) for v in value] if isinstance(value, list) else []
+
+    def _columns_edited(self, *args: Any) -> None:
+        del args
+        if not self._restoring:
+            self._save_timer.start()
+        self._update_label_column()
+
+    def save_columns(self) -> None:
+        self._save_timer.stop()
+        header = self.table.horizontalHeader()
+        keys = self.source.column_keys()
+        order = [keys[header.logicalIndex(v)] for v in range(header.count())]
+        hidden = [k for i, k in enumerate(keys) if header.isSectionHidden(i)]
+        widths = [f"{k}={header.sectionSize(i)}" for i, k in enumerate(keys) if not header.isSectionHidden(i)]
+        # Keep what other projects' columns saved (a task type this project lacks keeps its place).
+        old_order = [k for k in self._saved_list("order") if k not in keys]
+        old_hidden = [k for k in self._saved_list("hidden") if k not in keys]
+        old_widths = [w for w in self._saved_list("widths") if w.split("=", 1)[0] not in keys]
+        self._set_setting("order", order + old_order)
+        self._set_setting("hidden", hidden + old_hidden)
+        self._set_setting("widths", widths + old_widths)
+        col = header.sortIndicatorSection()
+        sort = ""
+        if 0 <= col < len(keys):
+            sort = f"{keys[col]}:{'desc' if header.sortIndicatorOrder() == Qt.SortOrder.DescendingOrder else 'asc'}"
+        self._set_setting("sort", sort)
+
+    def restore_columns(self) -> None:
+        """Apply the saved order, visibility, widths and sort to the current columns."""
+        if self._save_timer.isActive():
+            self.save_columns()  # an edit not saved yet must not be undone by a reload
+        self._restoring = True
+        try:
+            header = self.table.horizontalHeader()
+            keys = self.source.column_keys()
+            specs = self.source.specs
+            saved_order = self._saved_list("order")
+            hidden = set(self._saved_list("hidden"))
+            widths: dict[str, int] = {}
+            for item in self._saved_list("widths"):
+                key, _, value = item.rpartition("=")
+                if value.isdigit():
+                    widths[key] = int(value)
+            desired = [k for k in saved_order if k in keys] + [k for k in keys if k not in saved_order]
+            for target, key in enumerate(desired):
+                logical = keys.index(key)
+                current = header.visualIndex(logical)
+                if current != target:
+                    header.moveSection(current, target)
+            for i, (key, spec) in enumerate(zip(keys, specs, strict=True)):
+                header.setSectionHidden(i, key in hidden)
+                default = FIELD_WIDTHS.get(key) or DEFAULT_WIDTHS.get(spec.kind, 100)
+                header.resizeSection(i, widths.get(key, default))
+            sort = str(self._setting("sort", "") or "")
+            key, _, direction = sort.partition(":")
+            col = keys.index(key) if key in keys else -1
+            order = Qt.SortOrder.DescendingOrder if direction == "desc" else Qt.SortOrder.AscendingOrder
+            if (header.sortIndicatorSection(), header.sortIndicatorOrder()) != (col, order):
+                header.setSortIndicator(col, order)  # the view sorts the model
+            if (self.model.sort_column, self.model.sort_order) != (col, order):
+                self.model.sort(col, order)
+        finally:
+            self._restoring = False
+        self._update_label_column()
+
+    def _update_label_column(self) -> None:
+        """Group titles go in the first visible column that is not the thumbnail."""
+        header = self.table.horizontalHeader()
+        for visual in range(header.count()):
+            logical = header.logicalIndex(visual)
+            if header.isSectionHidden(logical):
+                continue
+            if logical < len(self.source.specs) and self.source.specs[logical].kind is ColumnKind.THUMBNAIL:
+                continue
+            self.model.set_label_column(logical)
+            return
+
+    def set_column_visible(self, key: str, visible: bool) -> None:
+        col = self.source.column_index(key)
+        if col >= 0:
+            self.table.horizontalHeader().setSectionHidden(col, not visible)
+            self._update_label_column()
+            self.save_columns()
+
+    def is_column_visible(self, key: str) -> bool:
+        col = self.source.column_index(key)
+        return col >= 0 and not self.table.horizontalHeader().isSectionHidden(col)
+
+    def visual_column_keys(self) -> list[str]:
+        header = self.table.horizontalHeader()
+        keys = self.source.column_keys()
+        return [keys[header.logicalIndex(v)] for v in range(header.count())]
+
+    def columns_menu(self) -> QMenu:
+        menu = named(QMenu(self), f"{self.prefix}ColumnsMenu", f"{self.noun.capitalize()} columns")
+        header = self.table.horizontalHeader()
+        for i, spec in enumerate(self.source.specs):
+            action = QAction(spec.title, menu)
+            action.setObjectName(f"{self.prefix}Column:{spec.key}")
+            action.setCheckable(True)
+            action.setChecked(not header.isSectionHidden(i))
+            action.toggled.connect(lambda checked, key=spec.key: self.set_column_visible(key, checked))
+            menu.addAction(action)
+        menu.addSeparator()
+        menu.addAction("Collapse all groups", self.model.collapse_all)
+        menu.addAction("Expand all groups", self.model.expand_all)
+        return menu
+
+    def _header_menu(self, pos: QPoint) -> None:
+        menu = self.columns_menu()
+        menu.popup(self.table.horizontalHeader().mapToGlobal(pos))

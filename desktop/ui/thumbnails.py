@@ -1,0 +1,225 @@
+"""Thumbnails fetched lazily, cached on disk, revalidated with ETag / If-None-Match.
+
+Only what a view paints is asked for (`list_thumbnail` is called from the model's DecorationRole), so a
+10,000-shot list fetches the thumbnails of the rows on screen, not 10,000. Requests are served newest
+first (the rows on screen now, not those scrolled past) with a few in flight at once.
+
+The disk cache lives under platformdirs' user cache dir, one file per *full URL* (Zou gives one ETag to
+different responses, so an ETag is never a key). A file found on disk is shown at once and revalidated
+once per session with `If-None-Match`; a 304 costs no body. Every request goes through the session
+(tokens, refresh, error mapping): no raw HTTP here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+import os
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QPixmap
+
+from desktop import APP_NAME, ORG_NAME
+from desktop.api import errors as E
+from desktop.api.session import ZouSession
+from desktop.models.entities import THUMB_HEIGHT, THUMB_WIDTH
+
+log = logging.getLogger(__name__)
+
+
+def default_cache_dir() -> Path:
+    return Path(platformdirs.user_cache_dir(APP_NAME, ORG_NAME)) / "thumbnails"
+
+
+def preview_thumbnail_path(preview_file_id: str) -> str:
+    return f"/pictures/thumbnails/preview-files/{preview_file_id}.png"
+
+
+def preview_picture_path(preview_file_id: str) -> str:
+    return f"/pictures/previews/preview-files/{preview_file_id}.png"
+
+
+def project_picture_path(project_id: str) -> str:
+    return f"/pictures/thumbnails/projects/{project_id}.png"
+
+
+class ThumbnailCache(QObject):
+    ready = Signal(str)  # a path whose picture is now available (or changed)
+    preview_ready = Signal(str)  # same, for list thumbnails of a preview file: its id
+
+    def __init__(self, session: ZouSession, cache_dir: Path | None = None, *, max_parallel: int = 4,
+                 max_queue: int = 200, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.cache_dir = cache_dir or default_cache_dir()
+        self.max_parallel = max_parallel
+        self.max_queue = max_queue
+        self._memory: OrderedDict[str, QPixmap] = OrderedDict()
+        self._scaled: dict[str, QPixmap] = {}
+        self._queue: OrderedDict[str, None] = OrderedDict()
+        self._active: set[str] = set()
+        self._validated: set[str] = set()
+        self._failed: set[str] = set()
+        self._tasks: set[asyncio.Task[Any]] = set()
+        # Observable counters (tests, status): bodies downloaded, 304 answers, pictures read from disk.
+        self.downloads = 0
+        self.not_modified = 0
+        self.disk_hits = 0
+
+    # ------------------------------------------------------------------ what views ask
+    def list_thumbnail(self, preview_file_id: str) -> QPixmap | None:
+        """The row-sized thumbnail of a preview file, or None while it is fetched."""
+        scaled = self._scaled.get(preview_file_id)
+        if scaled is not None:
+            return scaled
+        pixmap = self.pixmap(preview_thumbnail_path(preview_file_id))
+        if pixmap is None or pixmap.isNull():
+            return None
+        scaled = pixmap.scaled(THUMB_WIDTH, THUMB_HEIGHT, Qt.AspectRatioMode.KeepAspectRatio,
+                               Qt.TransformationMode.SmoothTransformation)
+        self._scaled[preview_file_id] = scaled
+        return scaled
+
+    def pixmap(self, path: str) -> QPixmap | None:
+        """The picture at `path` if known (memory or disk); otherwise schedule a fetch and return None."""
+        pixmap = self._memory.get(path)
+        if pixmap is not None:
+            self._memory.move_to_end(path)
+            return pixmap
+        if path in self._failed:
+            return None
+        file = self._file(path)
+        if file.exists():
+            loaded = QPixmap(str(file))
+            if not loaded.isNull():
+                self.disk_hits += 1
+                self._remember(path, loaded)
+                if path not in self._validated:
+                    self._enqueue(path)  # revalidate in the background (If-None-Match)
+                return loaded
+        self._enqueue(path)
+        return None
+
+    def is_pending(self, path: str) -> bool:
+        return path in self._queue or path in self._active
+
+    def forget_failures(self) -> None:
+        """Retry pictures that failed (e.g. after signing in again)."""
+        self._failed.clear()
+
+    def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        self._tasks.clear()
+        self._queue.clear()
+        self._active.clear()
+
+    # ------------------------------------------------------------------ internals
+    def _file(self, path: str) -> Path:
+        digest = hashlib.sha256(self.session.url(path).encode()).hexdigest()
+        return self.cache_dir / digest[:2] / f"{digest}.png"
+
+    def _remember(self, path: str, pixmap: QPixmap) -> None:
+        self._memory[path] = pixmap
+        self._memory.move_to_end(path)
+        while len(self._memory) > 2000:
+            self._memory.popitem(last=False)
+
+    def _enqueue(self, path: str) -> None:
+        if path in self._active:
+            return
+        self._queue[path] = None
+        self._queue.move_to_end(path)
+        while len(self._queue) > self.max_queue:
+            self._queue.popitem(last=False)  # scrolled past long ago: asked again if painted again
+        self._pump()
+
+    def _pump(self) -> None:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            try:
+                loop = asyncio.get_event_loop()
+            except RuntimeError:
+                return
+            if not loop.is_running():
+                return
+        while self._queue and len(self._active) < self.max_parallel:
+            path, _ = self._queue.popitem(last=True)  # newest first: what is on screen now
+            self._active.add(path)
+            task = asyncio.ensure_future(self._fetch(path))
+            self._tasks.add(task)
+            task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.warning("thumbnail fetch failed: %s", task.exception())
+        self._pump()
+
+    async def _fetch(self, path: str) -> None:
+        try:
+            await self._fetch_one(path)
+        finally:
+            self._active.discard(path)
+
+    async def _fetch_one(self, path: str) -> None:
+        file = self._file(path)
+        etag_file = file.with_suffix(".etag")
+        headers: dict[str, str] = {}
+        if file.exists() and etag_file.exists():
+            etag = etag_file.read_text(encoding="utf-8").strip()
+            if etag:
+                headers["If-None-Match"] = etag
+        try:
+            response = await self.session.request("GET", path, headers=headers)
+        except (E.NotFound, E.PermissionDenied) as exc:
+            log.info("no picture at %s: %s", path, exc.__class__.__name__)
+            self._failed.add(path)
+            return
+        except E.ZouError as exc:
+            log.info("picture %s not fetched: %s", path, exc)
+            self._failed.add(path)
+            return
+        self._validated.add(path)
+        if response.status_code == 304:
+            self.not_modified += 1
+            return
+        body = response.content
+        pixmap = QPixmap()
+        if not body or not pixmap.loadFromData(body):
+            self._failed.add(path)
+            return
+        self.downloads += 1
+        self._write(file, body, response.headers.get("etag"))
+        self._remember(path, pixmap)
+        self._emit_ready(path)
+
+    def _write(self, file: Path, body: bytes, etag: str | None) -> None:
+        try:
+            file.parent.mkdir(parents=True, exist_ok=True)
+            tmp = file.with_suffix(".tmp")
+            tmp.write_bytes(body)
+            os.replace(tmp, file)
+            etag_file = file.with_suffix(".etag")
+            if etag:
+                etag_file.write_text(etag, encoding="utf-8")
+            else:
+                with contextlib.suppress(FileNotFoundError):
+                    etag_file.unlink()
+        except OSError as exc:  # a full or read-only disk only costs the cache
+            log.warning("thumbnail cache not written: %s", exc)
+
+    def _emit_ready(self, path: str) -> None:
+        prefix, suffix = "/pictures/thumbnails/preview-files/", ".png"
+        if path.startswith(prefix) and path.endswith(suffix):
+            preview_id = path[len(prefix):-len(suffix)]
+            self._scaled.pop(preview_id, None)
+            self.preview_ready.emit(preview_id)
+        self.ready.emit(path)
