@@ -276,6 +276,13 @@ class AppController(QObject):
     async def shutdown(self) -> None:
         """The app is quitting: cancel work; revoke the session unless the user asked to stay signed in."""
         self.runner.cancel_all()
+        # Stop the main window's transfers first (they resume next run) while the session still works.
+        window_shutdown = getattr(self.main_window, "shutdown", None)
+        if window_shutdown is not None:
+            try:
+                await asyncio.wait_for(window_shutdown(), SIGN_OUT_ON_EXIT_TIMEOUT_S)
+            except TimeoutError:
+                log.warning("the main window did not finish shutting down in time")
         session = self.session
         if session is not None and session.signed_in and not self.keep_signed_in:
             self._signing_out = True

@@ -21,26 +21,51 @@ import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QResizeEvent, QShowEvent
-from PySide6.QtWidgets import QLabel, QMainWindow, QProgressBar, QSplitter, QTabWidget
+from PySide6.QtWidgets import QLabel, QMainWindow, QProgressBar, QSplitter, QTabWidget, QWidget
 
 from desktop import APP_NAME
 from desktop.api import Person, ServerInfo, ZouClient, ZouSession
 from desktop.api import errors as E
+from desktop.api.editing import Capabilities, EditContext, Editor
 from desktop.api.records import Project, UserContext, UserTask
 from desktop.asyncqt import TaskRunner
+from desktop.csvio import WriteResult
 from desktop.models.filtering import RowFilterFactory
 from desktop.models.lists import user_task_kind
 from desktop.models.lookups import Lookups
+from desktop.models.roles import Role
 from desktop.settings import Settings
+from desktop.ui.csv import (
+    CsvActions,
+    ExportChoice,
+    ask_export_options,
+    columns_for_view,
+    export_view_async,
+    open_result,
+    safe_file_name,
+    visible_columns,
+)
+from desktop.ui.downloads import DownloadsDock
+from desktop.ui.editing import (
+    AssetEditorDialog,
+    BulkEditDialog,
+    CastingEditor,
+    DeleteDialog,
+    ShotEditorDialog,
+    TaskStatusDialog,
+    UndoAction,
+)
 from desktop.ui.panes import ALL_EPISODES, DetailPane, EntityPane, MyTasksPane, ProjectsPane
 from desktop.ui.panes.common import named
+from desktop.ui.playlists import PlaylistsPane
 from desktop.ui.thumbnails import ThumbnailCache, preview_picture_path, project_picture_path
 
 log = logging.getLogger(__name__)
 
-TAB_SHOTS, TAB_ASSETS, TAB_MY_TASKS = 0, 1, 2
+TAB_SHOTS, TAB_ASSETS, TAB_MY_TASKS, TAB_PLAYLISTS = 0, 1, 2, 3
+BULK_FETCHES = 6  # entities fetched in parallel for the bulk edit dialog
 SYNC_INTERVAL_S = 0.2  # streamed rows reach the model at most this often (plus first and last batch)
 DETAIL_DELAY_MS = 250  # the detail follows the current row after this pause (arrowing stays cheap)
 COMMENT_FETCHES = 6  # comment threads fetched in parallel for one entity's tasks
@@ -108,6 +133,7 @@ class MainWindow(QMainWindow):
         self.projects_pane.model.picture = lambda p: self.thumbnails.pixmap(project_picture_path(p.id))
         self.my_tasks_pane.task_activated.connect(self._on_my_task_activated)
         self.detail.task_selected.connect(self.show_thread)
+        self.detail.task_selected.connect(self._update_actions)
         self.detail.entity_requested.connect(self.open_entity)
         self.thumbnails.preview_ready.connect(self.shots_pane.source.on_thumbnail_ready)
         self.thumbnails.preview_ready.connect(self.assets_pane.source.on_thumbnail_ready)
@@ -117,6 +143,14 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.shots_pane, "&Shots")
         self.tabs.addTab(self.assets_pane, "&Assets")
         self.tabs.addTab(self.my_tasks_pane, "&My tasks")
+        self.playlists_pane = named(PlaylistsPane(client, settings, None, thumbnails=self.thumbnails),
+                                    "playlistsPane", "Playlists pane")
+        # No wider a minimum than the other lists: the tabs' minimum is their widest page's.
+        self.playlists_pane.setMinimumWidth(max(1, min(
+            self.playlists_pane.minimumSizeHint().width(),
+            max(p.minimumSizeHint().width() for p in (self.shots_pane, self.assets_pane, self.my_tasks_pane)))))
+        self.playlists_pane.download_previews_requested.connect(self._download_playlist_previews)
+        self.tabs.addTab(self.playlists_pane, "&Playlists")
         self.splitter = named(QSplitter(Qt.Orientation.Horizontal), "mainSplitter", "Main panes")
         self.splitter.addWidget(self.projects_pane)
         self.splitter.addWidget(self.tabs)
@@ -132,6 +166,17 @@ class MainWindow(QMainWindow):
         self._detail_timer.setInterval(DETAIL_DELAY_MS)
         self._detail_timer.timeout.connect(self._open_current_entity)
         self._pending_current: tuple[str, str] | None = None
+
+        # ---------------------------------------------------------------- features
+        self.downloads = DownloadsDock(session, settings, self)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.downloads)
+        self.downloads.hide()  # shown on first use (enqueue shows it) or with View > Downloads
+        self._downloads_shutdown: asyncio.Future[None] | None = None
+        self.csv = CsvActions(client, settings, self)
+        self.csv.finished.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.csv.failed.connect(self._show_feature_error)
+        self.editor = Editor(client, user=user)
+        self._dialogs: list[QWidget] = []  # the editing dialogs open now (tests and automation read them)
 
         self._build_menus()
         self._build_status_bar()
@@ -163,15 +208,41 @@ class MainWindow(QMainWindow):
         self.security_action = self._action("Account &security…", "actionAccountSecurity")
         self.security_action.triggered.connect(self.account_security_requested)
         self.sign_out_action = self._action("Sign &out", "actionSignOut")
-        self.sign_out_action.triggered.connect(self.sign_out_requested)
+        self.sign_out_action.triggered.connect(self._sign_out_clicked)
         self.close_action = self._action("&Close window", "actionCloseWindow", "Ctrl+W")
         self.close_action.triggered.connect(self.close)
         file_menu.addAction(self.refresh_action)
+        file_menu.addSeparator()
+        self.export_shots_action = self._action("Export &shots CSV…", "actionExportShotsCsv")
+        self.export_shots_action.triggered.connect(lambda: self.export_project_csv("shots"))
+        self.export_assets_action = self._action("Export &assets CSV…", "actionExportAssetsCsv")
+        self.export_assets_action.triggered.connect(lambda: self.export_project_csv("assets"))
+        self.export_casting_action = self._action("Export &casting CSV…", "actionExportCastingCsv")
+        self.export_casting_action.triggered.connect(lambda: self.export_project_csv("casting"))
+        self.export_view_action = self._action("Export current &view…", "actionExportCurrentView")
+        self.export_view_action.triggered.connect(self.export_current_view)
+        self.import_csv_action = self._action("&Import CSV…", "actionImportCsv")
+        self.import_csv_action.triggered.connect(self.import_csv)
+        for action in (self.export_shots_action, self.export_assets_action, self.export_casting_action,
+                       self.export_view_action):
+            file_menu.addAction(action)
+        file_menu.addAction(self.import_csv_action)
+        file_menu.addSeparator()
+        self.download_previews_action = self._action("&Download previews of selected",
+                                                     "actionDownloadSelectedPreviews")
+        self.download_previews_action.triggered.connect(self.download_selected_previews)
+        self.download_attachments_action = self._action("Download a&ttachments of the selected task",
+                                                        "actionDownloadTaskAttachments")
+        self.download_attachments_action.triggered.connect(self.download_task_attachments)
+        file_menu.addAction(self.download_previews_action)
+        file_menu.addAction(self.download_attachments_action)
         file_menu.addSeparator()
         file_menu.addAction(self.security_action)
         file_menu.addAction(self.sign_out_action)
         file_menu.addSeparator()
         file_menu.addAction(self.close_action)
+
+        self._build_edit_menu(bar)
 
         view_menu = named(bar.addMenu("&View"), "viewMenu", "View")
         self.filter_action = self._action("&Filter", "actionFocusFilter", "Ctrl+F")
@@ -180,7 +251,8 @@ class MainWindow(QMainWindow):
         view_menu.addSeparator()
         self.tab_actions: list[QAction] = []
         for i, (text, name) in enumerate((("&Shots", "actionShowShots"), ("&Assets", "actionShowAssets"),
-                                          ("&My tasks", "actionShowMyTasks"))):
+                                          ("&My tasks", "actionShowMyTasks"),
+                                          ("&Playlists", "actionShowPlaylists"))):
             action = self._action(text, name, f"Ctrl+{i + 1}")
             action.triggered.connect(lambda _checked=False, tab=i: self.show_tab(tab))
             view_menu.addAction(action)
@@ -194,6 +266,62 @@ class MainWindow(QMainWindow):
         self.assets_columns_action.setObjectName("actionAssetColumns")
         self.assets_columns_action.triggered.connect(
             lambda: self.assets_pane.columns_menu().popup(self.mapToGlobal(self.rect().center())))
+        view_menu.addSeparator()
+        self.downloads_action = self.downloads.toggleViewAction()
+        self.downloads_action.setText("&Downloads")
+        self.downloads_action.setObjectName("actionShowDownloads")
+        self.downloads_action.setShortcut(QKeySequence("Ctrl+J"))
+        self.downloads_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.addAction(self.downloads_action)
+        view_menu.addAction(self.downloads_action)
+        for pane in (self.shots_pane, self.assets_pane):
+            # Right-click on the rows: the same commands as the menus, acting on the selection.
+            pane.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+            for action in (self.download_previews_action, self.edit_action, self.delete_action,
+                           self.bulk_edit_action):
+                pane.table.addAction(action)
+            if pane is self.shots_pane:
+                pane.table.addAction(self.casting_action)
+        # Right-click in the detail pane: status of the selected task, attachments of its comments.
+        self.detail.tasks.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        self.detail.tasks.addAction(self.status_action)
+        self.detail.tasks.addAction(self.download_attachments_action)
+        self.detail.comments.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        self.detail.comments.addAction(self.download_attachments_action)
+        self.tabs.currentChanged.connect(self._update_actions)
+        self._update_actions()
+
+    def _build_edit_menu(self, bar: Any) -> None:
+        edit_menu = named(bar.addMenu("&Edit"), "editMenu", "Edit")
+        self.edit_menu = edit_menu
+        self.undo_action = UndoAction(self.editor, self)
+        self.undo_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.addAction(self.undo_action)
+        self.undo_action.undone.connect(self._after_undo)
+        self.undo_action.failed.connect(lambda message, _exc: self._show_feature_error(message))
+        self.new_asset_action = self._action("New &asset…", "actionNewAsset")
+        self.new_asset_action.triggered.connect(self.new_asset)
+        self.new_shot_action = self._action("New &shot…", "actionNewShot")
+        self.new_shot_action.triggered.connect(self.new_shot)
+        self.edit_action = self._action("&Edit selected…", "actionEditSelected")
+        self.edit_action.triggered.connect(self.edit_selected)
+        self.delete_action = self._action("&Delete selected…", "actionDeleteSelected")
+        self.delete_action.triggered.connect(self.delete_selected)
+        self.bulk_edit_action = self._action("&Bulk edit…", "actionBulkEdit")
+        self.bulk_edit_action.triggered.connect(self.bulk_edit_selected)
+        self.status_action = self._action("Change s&tatus…", "actionChangeStatus")
+        self.status_action.triggered.connect(self.change_status)
+        self.casting_action = self._action("&Casting…", "actionCasting")
+        self.casting_action.triggered.connect(self.edit_casting)
+        edit_menu.addAction(self.undo_action)
+        edit_menu.addSeparator()
+        for action in (self.new_asset_action, self.new_shot_action):
+            edit_menu.addAction(action)
+        edit_menu.addSeparator()
+        for action in (self.edit_action, self.delete_action, self.bulk_edit_action, self.status_action,
+                       self.casting_action):
+            edit_menu.addAction(action)
+        edit_menu.aboutToShow.connect(self._update_actions)
 
     def _build_status_bar(self) -> None:
         status = named(self.statusBar(), "mainStatusBar", "Status bar")
@@ -269,7 +397,37 @@ class MainWindow(QMainWindow):
         self._detail_timer.stop()
         self.runner.cancel_all()
         self.thumbnails.close()
+        self.shutdown_downloads()
         super().closeEvent(event)
+
+    def shutdown_downloads(self) -> asyncio.Future[None] | None:
+        """Stop the transfers (they resume next run) and save the queue; once, whoever asks first.
+
+        Runs from the sign-out command before the session is revoked, and from closeEvent; the app's
+        shutdown may also `await window.shutdown()` before it closes the session."""
+        if self._downloads_shutdown is None:
+            try:
+                loop = asyncio.get_event_loop()
+            except RuntimeError:  # pragma: no cover - no loop: nothing was ever started
+                return None
+            if loop.is_closed():  # pragma: no cover
+                return None
+            self._downloads_shutdown = asyncio.ensure_future(self.downloads.shutdown(), loop=loop)
+        return self._downloads_shutdown
+
+    async def shutdown(self) -> None:
+        future = self.shutdown_downloads()
+        if future is not None:
+            await future
+
+    def _sign_out_clicked(self) -> None:
+        async def run() -> None:
+            try:
+                await self.shutdown()
+            finally:
+                self.sign_out_requested.emit()
+
+        self.runner.run(run(), key="sign-out")
 
     # ================================================================ keyboard
     def show_tab(self, index: int) -> None:
@@ -392,6 +550,7 @@ class MainWindow(QMainWindow):
         if not self._is_current("context", gen):
             return
         self.context = context
+        self.editor.context = context
         self.lookups = Lookups.from_context(context)
         self.projects_pane.error.clear()
         self.projects_pane.set_projects(context.projects)
@@ -404,6 +563,8 @@ class MainWindow(QMainWindow):
             self.project = None
             for pane in (self.shots_pane, self.assets_pane):
                 pane.set_project(None, self.lookups)
+            self.playlists_pane.set_project(None)
+            self._update_actions()
             return
         self.projects_pane.select_project(target.id, emit=False)
         self.open_project(target.id, keep_rows=keep_rows and self.project is not None
@@ -432,6 +593,11 @@ class MainWindow(QMainWindow):
         self.projects_pane.select_project(project.id, emit=False)
         self.setWindowTitle(f"{project.name} · {APP_NAME}")
         keep = keep_rows and same
+        if not same or not keep_rows:
+            self.playlists_pane.set_project(project)
+        else:
+            self.playlists_pane.reload()
+        self._update_actions()
         if not keep:
             # A new project: its columns now, its rows as they arrive. Older loads are cancelled below.
             for pane in (self.shots_pane, self.assets_pane):
@@ -670,3 +836,294 @@ class MainWindow(QMainWindow):
         if path.startswith(prefix):
             self.projects_pane.model.refresh_picture(path[len(prefix):].removesuffix(".png"))
 
+
+    # ================================================================ features: state of the actions
+    def capabilities(self) -> Capabilities | None:
+        """What the signed-in user may do in the open project (None: no project open)."""
+        if self.project is None:
+            return None
+        return Capabilities.for_project(self.user, self.project.id, self.context)
+
+    def edit_context(self) -> EditContext | None:
+        if self.project is None or self.context is None:
+            return None
+        return EditContext(project=self.project, user=self.user, context=self.context)
+
+    def current_entity_pane(self) -> EntityPane | None:
+        pane = self.tabs.currentWidget()
+        return pane if isinstance(pane, EntityPane) else None
+
+    def _update_actions(self, *args: Any) -> None:
+        del args
+        caps = self.capabilities()
+        has_project = caps is not None and self.context is not None
+        manager = has_project and caps is not None and caps.is_manager
+        editor = has_project and caps is not None and caps.can_edit_entity()
+        pane = self.current_entity_pane()
+        for action in (self.new_asset_action, self.new_shot_action, self.delete_action, self.bulk_edit_action,
+                       self.import_csv_action):
+            action.setEnabled(manager)
+        self.casting_action.setEnabled(manager and (pane is None or pane.kind == "shot"))
+        self.edit_action.setEnabled(editor and pane is not None)
+        self.status_action.setEnabled(has_project and self.detail.selected_task_id() is not None)
+        for action in (self.export_shots_action, self.export_assets_action, self.export_casting_action):
+            action.setEnabled(has_project)
+        self.export_view_action.setEnabled(pane is not None or self.tabs.currentWidget() is self.my_tasks_pane)
+        self.download_previews_action.setEnabled(pane is not None)
+        self.download_attachments_action.setEnabled(self.detail.selected_task_id() is not None)
+        self.edit_menu.setEnabled(has_project)
+
+    def _show_feature_error(self, message: str) -> None:
+        self.statusBar().showMessage(message, 15000)
+        self.loading_label.setText(message)
+
+    def _run_feature(self, coro: Coroutine[Any, Any, Any], key: str) -> asyncio.Task[Any]:
+        """Run a command's coroutine; its errors go to the status bar (not to a pane's error banner)."""
+        async def guarded() -> Any:
+            try:
+                return await coro
+            except E.ZouError as exc:
+                self._show_feature_error(error_text(exc))
+                raise
+        return self.runner.run(guarded(), key=key)
+
+    # ================================================================ features: downloads
+    def download_selected_previews(self, *, folder: str | None = None) -> asyncio.Task[Any] | None:
+        """Queue the previews of the selected shots/assets in the Downloads dock (the project's folder)."""
+        pane = self.current_entity_pane()
+        if pane is None:
+            return None
+        ids = pane.selected_entity_ids() or [i for i in [pane.current_entity_id()] if i]
+        if not ids:
+            self.statusBar().showMessage(f"Select {pane.noun} first.", 5000)
+            return None
+        pid = self.project.id if self.project is not None else None
+        return self._run_feature(self.downloads.enqueue_entity_previews(ids, project_id=pid, folder=folder),
+                                 "download-previews")
+
+    def download_task_attachments(self) -> asyncio.Task[Any] | None:
+        """Queue the attachments (and previews) posted in the selected task's comments."""
+        task_id = self.detail.selected_task_id()
+        if not task_id:
+            return None
+        pid = self.project.id if self.project is not None else None
+        return self._run_feature(self.downloads.enqueue_task_comments(task_id, project_id=pid),
+                                 "download-attachments")
+
+    def _download_playlist_previews(self, preview_ids: list[str]) -> None:
+        detail = self.playlists_pane.detail
+        if detail is None or not preview_ids:
+            return
+        pid = self.playlists_pane.project_id
+        self._run_feature(self.downloads.enqueue_playlist(detail.playlist.id, project_id=pid), "download-playlist")
+
+    # ================================================================ features: CSV
+    def export_project_csv(self, kind: str) -> None:
+        if self.project is None:
+            return
+        if kind in ("shots", "assets", "casting"):
+            self.csv.export_project(self.project, kind, episode_id=self._episode_filter())  # type: ignore[arg-type]
+
+    def _episode_filter(self) -> str | None:
+        return self.episode_id if self.episode_id and self.episode_id != ALL_EPISODES else None
+
+    def current_view(self) -> tuple[Any, str] | None:
+        """The current list's view and a name for its file (None on tabs without a list)."""
+        pane = self.tabs.currentWidget()
+        project = self.project.name if self.project is not None else ""
+        if isinstance(pane, EntityPane):
+            return pane.table, f"{project} {pane.noun}".strip()
+        if isinstance(pane, MyTasksPane):
+            return pane.table, "my tasks"
+        return None
+
+    @staticmethod
+    def skip_group_rows(model: QAbstractItemModel, index: QModelIndex) -> bool:
+        return model.data(index, Role.GroupHeader) is not None
+
+    def export_current_view(self, choice: ExportChoice | None = None) -> asyncio.Task[Any] | None:
+        """Export what the current list shows (rows as filtered and sorted, visible columns, no group
+        headers). With `choice` (an `ExportChoice`) no dialog is shown."""
+        current = self.current_view()
+        if current is None:
+            return None
+        view, name = current
+        if choice is None:
+            choice = ask_export_options(self.settings, self, title="Export what is shown as CSV",
+                                        suggested_name=safe_file_name(name))
+            if choice is None:
+                return None
+        return self.csv.runner.run(self._export_view_to(view, choice), key="export")
+
+    async def _export_view_to(self, view: Any, choice: ExportChoice) -> WriteResult:
+        # Not CsvActions.export_view_to: it walks the model as a tree (hasChildren), which flat table
+        # models refuse (QAbstractTableModel makes hasChildren private); the lists are flat.
+        model = view.model()
+        columns = columns_for_view(model, visible_columns(view), assignees_role=Role.Chip)
+        result = await export_view_async(model, choice.path, choice.format, columns, recursive=False,
+                                         skip_row=self.skip_group_rows)
+        text = f"Saved {result.path.name}"
+        if result.neutralised:
+            text += f" ({result.neutralised} formula-like cell(s) made safe)"
+        self.csv.finished.emit(text + ".")
+        open_result(result.path, choice.open_when_done)
+        return result
+
+    def import_csv(self) -> QWidget | None:
+        caps = self.capabilities()
+        if self.project is None or caps is None or not caps.is_manager:
+            return None
+        wizard = self.csv.import_csv(self.project)
+        wizard.imported.connect(lambda _report: self.refresh())
+        return wizard
+
+    # ================================================================ features: editing
+    def _open_dialog(self, dialog: Any) -> Any:
+        self._dialogs.append(dialog)
+        dialog.finished.connect(lambda _result, d=dialog: self._dialog_closed(d))
+        dialog.open()  # window-modal, never a blocking exec()
+        return dialog
+
+    def _dialog_closed(self, dialog: QWidget) -> None:
+        if dialog in self._dialogs:
+            self._dialogs.remove(dialog)
+        dialog.deleteLater()
+
+    def _after_edit(self, *args: Any) -> None:
+        """A dialog saved something: reload the lists (rows kept until the new ones arrive) and the detail."""
+        del args
+        if not self._closing:
+            self.refresh()
+
+    def _after_undo(self, label: str) -> None:
+        self.statusBar().showMessage(f"Undone: {label}", 5000)
+        self._after_edit()
+
+    def _selected(self) -> tuple[EntityPane, list[str]] | None:
+        pane = self.current_entity_pane()
+        if pane is None:
+            return None
+        current = pane.current_entity_id()
+        ids = pane.selected_entity_ids()
+        if current and current in ids:
+            ids.remove(current)
+            ids.insert(0, current)
+        elif current and not ids:
+            ids = [current]
+        if not ids:
+            self.statusBar().showMessage(f"Select {pane.noun} first.", 5000)
+            return None
+        return pane, ids
+
+    async def _fetch_entity(self, kind: str, entity_id: str) -> dict[str, Any]:
+        if self.detail.kind == kind and self.detail.entity_id == entity_id and self.detail.entity:
+            return dict(self.detail.entity)
+        fetch = self.client.shot if kind == "shot" else self.client.asset
+        return dict(await fetch(entity_id))
+
+    def new_asset(self) -> AssetEditorDialog | None:
+        ctx = self.edit_context()
+        if ctx is None or not ctx.capabilities.can_create_entities:
+            return None
+        dialog = AssetEditorDialog(self.editor, self.settings, ctx, self)
+        dialog.saved.connect(self._after_edit)
+        return self._open_dialog(dialog)  # type: ignore[no-any-return]
+
+    def new_shot(self) -> ShotEditorDialog | None:
+        ctx = self.edit_context()
+        if ctx is None or not ctx.capabilities.can_create_entities:
+            return None
+        sequence_id: str | None = None
+        eid = self.shots_pane.current_entity_id()
+        row = self.shots_pane.model.row_of_entity(eid) if eid else None
+        if row is not None:
+            src = self.shots_pane.model.source_row(row)
+            values = self.shots_pane.source.row_values(src) if src is not None else {}
+            sequence_id = str(values.get("sequence_id") or values.get("parent_id") or "") or None
+        dialog = ShotEditorDialog(self.editor, self.settings, ctx, self, sequence_id=sequence_id)
+        dialog.saved.connect(self._after_edit)
+        return self._open_dialog(dialog)  # type: ignore[no-any-return]
+
+    def edit_selected(self) -> asyncio.Task[Any] | None:
+        ctx, selected = self.edit_context(), self._selected()
+        if ctx is None or selected is None:
+            return None
+        pane, ids = selected
+
+        async def run() -> Any:
+            entity = await self._fetch_entity(pane.kind, ids[0])
+            cls = ShotEditorDialog if pane.kind == "shot" else AssetEditorDialog
+            dialog = cls(self.editor, self.settings, ctx, self, entity=entity)
+            dialog.saved.connect(self._after_edit)
+            return self._open_dialog(dialog)
+        return self._run_feature(run(), "edit-dialog")
+
+    def delete_selected(self) -> asyncio.Task[Any] | None:
+        ctx, selected = self.edit_context(), self._selected()
+        if ctx is None or selected is None:
+            return None
+        pane, ids = selected
+
+        async def run() -> Any:
+            entity = await self._fetch_entity(pane.kind, ids[0])
+            dialog = DeleteDialog(self.editor, self.settings, ctx, self, entity=entity)
+            dialog.deleted.connect(self._after_edit)
+            return self._open_dialog(dialog)
+        return self._run_feature(run(), "edit-dialog")
+
+    def bulk_edit_selected(self) -> asyncio.Task[Any] | None:
+        ctx, selected = self.edit_context(), self._selected()
+        if ctx is None or selected is None:
+            return None
+        pane, ids = selected
+        limit = asyncio.Semaphore(BULK_FETCHES)
+
+        async def one(entity_id: str) -> dict[str, Any]:
+            async with limit:
+                return await self._fetch_entity(pane.kind, entity_id)
+
+        async def run() -> Any:
+            rows = await asyncio.gather(*(one(i) for i in ids))
+            dialog = BulkEditDialog(self.editor, self.settings, ctx, self,
+                                    kind="Shot" if pane.kind == "shot" else "Asset", rows=rows)
+            dialog.finished_report.connect(self._after_edit)
+            return self._open_dialog(dialog)
+        return self._run_feature(run(), "edit-dialog")
+
+    def edit_casting(self) -> asyncio.Task[Any] | None:
+        ctx = self.edit_context()
+        if ctx is None:
+            return None
+        if self.detail.kind == "shot" and self.detail.entity_id and self.current_entity_pane() is not self.shots_pane:
+            shot_id: str | None = self.detail.entity_id
+        else:
+            shot_id = self.shots_pane.current_entity_id()
+        if not shot_id:
+            self.statusBar().showMessage("Select a shot first.", 5000)
+            return None
+
+        async def run() -> Any:
+            entity = await self._fetch_entity("shot", shot_id)
+            dialog = CastingEditor(self.editor, self.settings, ctx, self, entity=entity)
+            dialog.casting_saved.connect(self._after_edit)
+            return self._open_dialog(dialog)
+        return self._run_feature(run(), "edit-dialog")
+
+    def change_status(self) -> TaskStatusDialog | None:
+        """Status + comment on the task selected in the detail pane."""
+        ctx = self.edit_context()
+        task_id = self.detail.selected_task_id()
+        if ctx is None or not task_id:
+            return None
+        task = next((t for t in self.detail.tasks_model.records() if t.get("id") == task_id), None)
+        if task is None:
+            return None
+        name = str(self.detail.entity.get("name") or "") if self.detail.entity else ""
+        dialog = TaskStatusDialog(self.editor, self.settings, ctx, self, task=task, entity_name=name)
+        dialog.posted.connect(self._after_status_posted)
+        return self._open_dialog(dialog)  # type: ignore[no-any-return]
+
+    def _after_status_posted(self, comment: dict[str, Any]) -> None:
+        task_id = str(comment.get("object_id") or self.detail.selected_task_id() or "")
+        self._comments.pop(task_id, None)  # the thread gained a comment: fetch it again
+        self._after_edit()

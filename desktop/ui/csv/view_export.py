@@ -84,11 +84,20 @@ def _text(model: QAbstractItemModel, index: QModelIndex, col: ExportColumn) -> s
     return cell_text(value)
 
 
+def _has_children(model: QAbstractItemModel, index: QModelIndex) -> bool:
+    # Flat table models (QAbstractTableModel subclasses) may not implement hasChildren for a child index
+    # with Python's signature; a table never has children below a cell anyway.
+    try:
+        return bool(model.hasChildren(index))
+    except TypeError:
+        return False
+
+
 def _walk(model: QAbstractItemModel, parent: QModelIndex, recursive: bool) -> Iterator[QModelIndex]:
     for row in range(model.rowCount(parent)):
         index = model.index(row, 0, parent)
         yield index
-        if recursive and model.hasChildren(index):
+        if recursive and _has_children(model, index):
             yield from _walk(model, index, recursive)
 
 

@@ -1,0 +1,174 @@
+"""The main window's feature wiring against the real local Zou: playlists tab, downloads dock, CSV export of
+the current view, the Edit menu by role."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import functools
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QItemSelectionModel, QSettings
+from pytestqt.qtbot import QtBot
+
+from desktop.api import ServerInfo, SignedIn, ZouClient, ZouSession
+from desktop.csvio import CsvFormat
+from desktop.localzou import LocalZou
+from desktop.settings import Settings
+from desktop.ui.csv.options import ExportChoice
+from desktop.ui.editing import AssetEditorDialog
+from desktop.ui.main_window import TAB_PLAYLISTS, TAB_SHOTS, MainWindow
+from tests.helpers.seed import SeededProject, seed_small_project
+from tests.helpers.zou import TestUser, ZouAdmin, unique
+from tests.ui.conftest import run_async
+
+WAIT_MS = 15_000
+
+
+@dataclass
+class Production:
+    project: SeededProject
+    artist: TestUser
+    manager: TestUser
+    playlist_id: str
+    playlist_name: str
+
+
+@pytest.fixture(scope="module")
+def production(zou_admin: ZouAdmin) -> Production:
+    artist = zou_admin.create_user("user", first_name="Ada")
+    manager = zou_admin.create_user("manager", first_name="Max")
+    project = seed_small_project(zou_admin, artist=artist, name=unique("Features"))
+    zou_admin.post(f"/data/projects/{project.id}/team", {"person_id": manager.id})
+    name = unique("Dailies")
+    playlist = zou_admin.post("/data/playlists", {"name": name, "project_id": project.id, "for_entity": "shot"})
+    zou_admin.post(f"/actions/playlists/{playlist['id']}/add-entities",
+                   {"entities": [{"entity_id": project.shots["SQ01/SH010"]}]})
+    return Production(project, artist, manager, str(playlist["id"]), name)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(QSettings(str(tmp_path / "slate.ini"), QSettings.Format.IniFormat))
+
+
+@pytest.fixture
+def open_window(qtbot: QtBot, qloop: asyncio.AbstractEventLoop, tmp_home: Path, zou_server: LocalZou,
+                production: Production, settings: Settings) -> Iterator[Callable[[TestUser], MainWindow]]:
+    sessions: list[ZouSession] = []
+    windows: list[MainWindow] = []
+
+    def make(user: TestUser) -> MainWindow:
+        session = ZouSession(zou_server.url)
+        outcome = run_async(qtbot, session.sign_in(user.email, user.password))
+        assert isinstance(outcome, SignedIn)
+        sessions.append(session)
+        settings.last_project_id = production.project.id
+        window = MainWindow(session, ZouClient(session), settings, outcome.user,
+                            ServerInfo(api_url=zou_server.url, version="1.0.97"))
+        loaded: list[str] = []
+        failed: list[tuple[str, str]] = []
+        window.loaded.connect(loaded.append)
+        window.load_failed.connect(lambda key, message: failed.append((key, message)))
+        qtbot.addWidget(window)
+        window.show()
+        windows.append(window)
+        for key in ("shot", "asset"):
+            qtbot.waitUntil(functools.partial(lambda k: k in loaded or bool(failed), key), timeout=WAIT_MS)
+        assert not failed, failed
+        assert window.project is not None and window.project.id == production.project.id
+        return window
+
+    yield make
+    for window in windows:
+        window.close()
+        run_async(qtbot, window.shutdown())
+    for session in sessions:
+        run_async(qtbot, session.aclose())
+
+
+def select_shot(window: MainWindow, entity_id: str) -> None:
+    window.show_tab(TAB_SHOTS)
+    pane = window.shots_pane
+    row = pane.model.row_of_entity(entity_id)
+    assert row is not None
+    pane.table.selectionModel().select(pane.model.index(row, 0), QItemSelectionModel.SelectionFlag.ClearAndSelect
+                                       | QItemSelectionModel.SelectionFlag.Rows)
+    assert pane.selected_entity_ids() == [entity_id]
+
+
+def test_playlists_tab_lists_the_seeded_playlist(open_window: Callable[[TestUser], MainWindow],
+                                                 production: Production, qtbot: QtBot) -> None:
+    window = open_window(production.manager)
+    window.tab_actions[TAB_PLAYLISTS].trigger()
+    assert window.tabs.currentWidget() is window.playlists_pane
+    assert window.playlists_pane.objectName() == "playlistsPane"
+    assert window.tab_actions[TAB_PLAYLISTS].shortcut().toString() == "Ctrl+4"
+    model = window.playlists_pane.list_model
+
+    def names() -> list[str]:
+        return [str(model.data(model.index(r))) for r in range(model.rowCount())]
+
+    qtbot.waitUntil(lambda: any(production.playlist_name in n for n in names()), timeout=WAIT_MS)
+
+
+def test_download_previews_of_selected_via_the_dock(open_window: Callable[[TestUser], MainWindow],
+                                                    production: Production, qtbot: QtBot, tmp_path: Path) -> None:
+    window = open_window(production.manager)
+    folder = tmp_path / "previews"
+    window.downloads.set_project_folder(production.project.id, folder)
+    assert window.downloads.isHidden()
+    select_shot(window, production.project.shots["SQ01/SH010"])
+    assert window.download_previews_action.isEnabled()
+    window.download_previews_action.trigger()
+    qtbot.waitUntil(lambda: folder.is_dir() and any(p.is_file() and p.stat().st_size > 0
+                                                    for p in folder.rglob("*") if not p.name.endswith(".part")),
+                    timeout=WAIT_MS)
+    assert window.downloads.isVisible()
+    assert window.downloads_action.shortcut().toString() == "Ctrl+J"
+
+
+def test_export_current_view_writes_the_visible_rows(open_window: Callable[[TestUser], MainWindow],
+                                                     production: Production, qtbot: QtBot, tmp_path: Path) -> None:
+    window = open_window(production.manager)
+    window.show_tab(TAB_SHOTS)
+    pane = window.shots_pane
+    pane.filter.setText("SQ01")
+    pane.apply_filter()
+    qtbot.waitUntil(lambda: pane.model.matching_count() == 3, timeout=WAIT_MS)
+    target = tmp_path / "view.csv"
+    task = window.export_current_view(ExportChoice(target, CsvFormat(delimiter=","), "nothing"))
+    assert task is not None
+    run_async(qtbot, task)
+    with target.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    header, body = rows[0], rows[1:]
+    assert len(body) == 3  # the three SQ01 shots; the group header row is left out
+    assert any(h.endswith(" assignees") for h in header), header  # status columns carry their assignees
+    assert sorted(cell for r in body for cell in r if cell.startswith("SH")) == ["SH010", "SH020", "SH030"], rows
+    text = target.read_text(encoding="utf-8")
+    assert "SQ02" not in text and "▾" not in text
+
+
+def test_edit_menu_by_role(open_window: Callable[[TestUser], MainWindow], production: Production,
+                           qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> None:
+    artist_window = open_window(production.artist)
+    artist_window._update_actions()
+    for action in (artist_window.new_asset_action, artist_window.new_shot_action, artist_window.edit_action,
+                   artist_window.delete_action, artist_window.bulk_edit_action, artist_window.casting_action,
+                   artist_window.import_csv_action):
+        assert not action.isEnabled(), action.objectName()
+    assert artist_window.new_asset() is None
+
+    manager_window = open_window(production.manager)
+    manager_window._update_actions()
+    assert manager_window.new_asset_action.isEnabled()
+    assert manager_window.undo_action.objectName() == "undoAction"
+    manager_window.new_asset_action.trigger()
+    dialogs = manager_window.findChildren(AssetEditorDialog)
+    assert len(dialogs) == 1 and dialogs[0].isVisible()
+    assert dialogs[0].objectName() == "assetEditor"
+    dialogs[0].reject()
