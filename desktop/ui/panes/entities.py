@@ -2,11 +2,22 @@
 
 The pane owns its models (`EntityTableModel` -> `EntityViewModel`) and its column layout (order,
 visibility, widths, grouping, sort), saved in Settings under `panes/shots/...` or `panes/assets/...`
-by stable column keys. It does no network I/O: the main window feeds it rows.
+by stable column keys. The main window feeds it rows.
+
+The filter box speaks the Kitsu filter language (`desktop.models.filtering.default_filter_factory`):
+rows update as the user types (debounced `FILTER_DELAY_MS`), hints about names Kitsu ignores show
+under the box (`<prefix>FilterHint`), Esc clears. Next to it, the saved-filters button
+(`<prefix>SavedFilters`, see `desktop.ui.filters`) lists the project's filters saved on the server for
+this list (Zou's `search_filters`, list type "shot" or "asset", shared with Kitsu). Saving and deleting
+go through a `ZouSession`: the one given to `set_session`, else the window's `session` attribute (the
+main window has one). With no session the pane emits `save_filter_requested(name, query)` or
+`delete_filter_requested(filter_id)` for its owner to handle, and shows nothing else.
 """
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Coroutine, Mapping
 from typing import Any
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, Qt, QTimer, Signal
@@ -15,8 +26,11 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
+    QLineEdit,
     QMenu,
+    QMessageBox,
     QTableView,
     QToolButton,
     QVBoxLayout,
@@ -26,12 +40,13 @@ from PySide6.QtWidgets import (
 from desktop.api.records import Project
 from desktop.models.columns import ColumnKind
 from desktop.models.entities import EntityTableModel, ThumbnailSource
-from desktop.models.filtering import FilterScope, RowFilterFactory, substring_filter_factory
+from desktop.models.filtering import FilterScope, RowFilterFactory, default_filter_factory
 from desktop.models.grouped import EntityViewModel
 from desktop.models.lookups import Lookups
 from desktop.models.roles import Role
 from desktop.settings import Settings
 from desktop.ui.delegates import EntityCellDelegate
+from desktop.ui.filters import SavedFilter, SavedFiltersButton, saved_filters_for
 from desktop.ui.panes.common import ErrorBanner, FilterEdit, named
 
 ROW_HEIGHT = 32
@@ -96,6 +111,9 @@ class EntityPane(QWidget):
     activated = Signal(str, str)  # kind, entity id: Enter or double-click on a row
     current_changed = Signal(str, str)  # kind, entity id ("" when none)
     retry_requested = Signal()
+    save_filter_requested = Signal(str, str)  # name, query: only when the pane has no session
+    delete_filter_requested = Signal(str)  # saved filter id: only when the pane has no session
+    saved_filters_changed = Signal()  # the saved-filters list was refreshed
 
     def __init__(self, kind: str, settings: Settings, lookups: Lookups | None = None,
                  parent: QWidget | None = None) -> None:
@@ -108,7 +126,10 @@ class EntityPane(QWidget):
         self.project: Project | None = None
         self.loading = False
         self._restoring = False
-        self._filter_factory: RowFilterFactory = substring_filter_factory
+        self._filter_factory: RowFilterFactory = default_filter_factory
+        self._session: Any = None
+        self._search_filters: Mapping[str, Any] | None = None
+        self._saved_tasks: set[asyncio.Task[Any]] = set()
         named(self, f"{self.prefix}Pane", f"{self.noun.capitalize()} pane")
 
         self.source = EntityTableModel(kind, self.lookups, self)
@@ -117,6 +138,7 @@ class EntityPane(QWidget):
 
         self.filter = named(FilterEdit(), f"{self.prefix}Filter", f"Filter {self.noun}")
         self.filter.setPlaceholderText(f"Filter {self.noun} (Ctrl+F)")
+        self.saved_filters = SavedFiltersButton(self.prefix, self.noun)
         self.group_button = named(QToolButton(), f"{self.prefix}GroupButton",
                                   "Group by sequence" if kind == "shot" else "Group by asset type")
         self.group_button.setText("Group")
@@ -133,6 +155,7 @@ class EntityPane(QWidget):
         bar = QHBoxLayout()
         bar.setContentsMargins(0, 0, 0, 0)
         bar.addWidget(self.filter, 1)
+        bar.addWidget(self.saved_filters)
         bar.addWidget(self.group_button)
         bar.addWidget(self.count_label)
         layout = QVBoxLayout(self)
@@ -147,6 +170,10 @@ class EntityPane(QWidget):
         self._filter_timer.setInterval(FILTER_DELAY_MS)
         self._filter_timer.timeout.connect(self.apply_filter)
         self.filter.textChanged.connect(self._filter_timer.start)
+        self.filter.textChanged.connect(lambda text: self.saved_filters.set_can_save(bool(text.strip())))
+        self.saved_filters.apply_requested.connect(self.apply_saved_query)
+        self.saved_filters.save_requested.connect(self.save_current_filter)
+        self.saved_filters.delete_requested.connect(lambda fid: self.delete_saved_filter(fid, confirm=True))
         self.filter.escaped.connect(self.table.setFocus)
         self.table.escape_pressed.connect(self.filter.clear)
         self.group_button.toggled.connect(self._set_grouping)
@@ -168,6 +195,7 @@ class EntityPane(QWidget):
         self._save_timer.setInterval(250)
         self._save_timer.timeout.connect(self.save_columns)
         self._update_count(0, 0)
+        self.model.set_row_filter(self._filter_factory(FilterScope(self.kind, self.project, self.lookups)))
 
     # ------------------------------------------------------------------ data in
     def set_thumbnail_source(self, source: ThumbnailSource | None) -> None:
@@ -184,6 +212,7 @@ class EntityPane(QWidget):
         self.error.clear()
         self.model.set_row_filter(self._filter_factory(FilterScope(self.kind, project, self.lookups)))
         self.source.set_project(project, self.lookups)
+        self._update_saved_filters()
 
     def set_loading(self, loading: bool) -> None:
         self.loading = loading
@@ -199,6 +228,105 @@ class EntityPane(QWidget):
     def apply_filter(self) -> None:
         self._filter_timer.stop()
         self.model.set_query(self.filter.text())
+
+    # ------------------------------------------------------------------ saved filters
+    def set_session(self, session: Any) -> None:
+        """The `ZouSession` used to save and delete filters (default: the window's `session`)."""
+        self._session = session
+
+    def zou_session(self) -> Any:
+        """The session for saved filters: `set_session`'s, else the window's `session` (None if neither)."""
+        if self._session is not None:
+            return self._session
+        window = self.window()
+        session = getattr(window, "session", None) if window is not self else None
+        return session if all(callable(getattr(session, m, None)) for m in ("get", "post", "delete")) else None
+
+    def set_saved_filters(self, search_filters: Mapping[str, Any] | None) -> None:
+        """Zou's `search_filters` ({list_type: {project_id: [filter]}}); None: use the window's context."""
+        self._search_filters = search_filters
+        self._update_saved_filters()
+
+    def search_filters(self) -> Mapping[str, Any] | None:
+        if self._search_filters is not None:
+            return self._search_filters
+        window = self.window()
+        context = getattr(window, "context", None) if window is not self else None
+        value = getattr(context, "search_filters", None)
+        return value if isinstance(value, Mapping) else None
+
+    def saved_filter_list(self) -> list[SavedFilter]:
+        project_id = self.project.id if self.project else None
+        return saved_filters_for(self.search_filters(), (self.kind, self.prefix), project_id)
+
+    def _update_saved_filters(self) -> None:
+        self.saved_filters.set_filters(self.saved_filter_list())
+        self.saved_filters.setEnabled(self.project is not None)
+        self.saved_filters_changed.emit()
+
+    def apply_saved_query(self, query: str) -> None:
+        self.filter.setText(query)
+        self.apply_filter()
+
+    def _run(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        task = asyncio.ensure_future(coro)
+        self._saved_tasks.add(task)
+        task.add_done_callback(self._saved_tasks.discard)
+        return task
+
+    def _saved_filter_error(self, what: str, exc: BaseException) -> None:
+        self.hint_label.setText(f"Could not {what} the saved filter: {exc}")
+        self.hint_label.show()
+
+    def save_current_filter(self, name: str | None = None) -> asyncio.Task[Any] | None:
+        """Save the filter box's query as a named filter of this list on the server (asks the name)."""
+        query = self.filter.text().strip()
+        if not query or self.project is None:
+            return None
+        if name is None:
+            text, ok = QInputDialog.getText(self, "Save filter", f"Name of the {self.noun} filter:",
+                                            QLineEdit.EchoMode.Normal, query)
+            if not ok or not text.strip():
+                return None
+            name = text.strip()
+        session = self.zou_session()
+        if session is None:
+            self.save_filter_requested.emit(name, query)
+            return None
+        body = {"name": name, "query": query, "list_type": self.kind, "project_id": self.project.id}
+        return self._run(self._change_filters("save", session.post("/data/user/filters", body)))
+
+    def delete_saved_filter(self, filter_id: str, confirm: bool = False) -> asyncio.Task[Any] | None:
+        if confirm:
+            names = [f.name for f in self.saved_filter_list() if f.id == filter_id]
+            answer = QMessageBox.question(self, "Delete saved filter",
+                                          f"Delete the saved filter “{names[0] if names else filter_id}”?")
+            if answer != QMessageBox.StandardButton.Yes:
+                return None
+        session = self.zou_session()
+        if session is None:
+            self.delete_filter_requested.emit(filter_id)
+            return None
+        return self._run(self._change_filters("delete", session.delete(f"/data/user/filters/{filter_id}")))
+
+    def reload_saved_filters(self) -> asyncio.Task[Any] | None:
+        """Read the saved filters back from the server (`GET /data/user/filters`)."""
+        session = self.zou_session()
+        if session is None:
+            return None
+        return self._run(self._change_filters("load", None))
+
+    async def _change_filters(self, what: str, change: Coroutine[Any, Any, Any] | None) -> None:
+        session = self.zou_session()
+        try:
+            if change is not None:
+                await change
+            data = await session.get("/data/user/filters")
+        except Exception as exc:  # shown to the user; the list stays as it was
+            self._saved_filter_error(what, exc)
+            return
+        if isinstance(data, Mapping):
+            self.set_saved_filters(data)
 
     # ------------------------------------------------------------------ selection
     def current_entity_id(self) -> str | None:
