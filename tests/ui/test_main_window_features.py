@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import shiboken6
 from PySide6.QtCore import QItemSelectionModel, QSettings
 from pytestqt.qtbot import QtBot
 
@@ -84,6 +85,8 @@ def open_window(qtbot: QtBot, qloop: asyncio.AbstractEventLoop, tmp_home: Path, 
 
     yield make
     for window in windows:
+        if not shiboken6.isValid(window):
+            continue  # Qt already deleted it (closed during the test)
         window.close()
         run_async(qtbot, window.shutdown())
     for session in sessions:
