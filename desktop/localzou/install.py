@@ -24,6 +24,9 @@ PG_BIN_CANDIDATES = tuple(Path(f"/usr/lib/postgresql/{v}/bin") for v in (17, 16,
 class MissingDependency(RuntimeError):
     """Something the local server needs is absent and cannot be installed here (one-line message)."""
 
+    def __init__(self, message: str) -> None:
+        super().__init__(" ".join(message.split()))
+
 
 def cache_root() -> Path:
     return Path(platformdirs.user_cache_dir("slate", "Slate"))

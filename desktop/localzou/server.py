@@ -36,7 +36,10 @@ DB_USER = "zou"
 
 
 class ServerStartError(RuntimeError):
-    """The local Zou could not start; the message says which part failed and why."""
+    """The local Zou could not start; the message says which part failed and why, on one line."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(" ".join(message.split()))
 
 
 def free_port() -> int:
