@@ -101,3 +101,20 @@ def test_totp_demo_account_signs_in_and_sees_the_sample_shots(
     assert main.project is not None and main.project.name in demo.info.projects
     assert main.shots_pane.source.rowCount() in (108, 60)
     Path(app_settings.q.fileName()).unlink(missing_ok=True)
+
+
+def test_run_command_opens_the_main_window_signed_in_as_the_coordinator(
+        demo_holder: dict[str, DemoServer], tmp_path: Path) -> None:
+    """`slate --demo` (what scripts/run-app does with no server configured) adopts the running demo server,
+    prints the accounts and opens the main window as the coordinator; --smoke-test then exits."""
+    import subprocess
+    import sys
+
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path / "config"),
+               XDG_STATE_HOME=str(tmp_path / "state"))
+    proc = subprocess.run([sys.executable, "-m", "desktop", "--demo", "--smoke-test"], env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-1500:]
+    assert "already running" in proc.stdout and "coordinator@demo.slate" in proc.stdout
+    assert "TOTP secret:" in proc.stdout
+    assert "smoke-test: mainWindow shown" in proc.stdout
