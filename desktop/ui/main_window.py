@@ -1050,13 +1050,9 @@ class MainWindow(QMainWindow):
             return None
         pane, ids = selected
 
-        async def run() -> Any:
-            entity = await self._fetch_entity(pane.kind, ids[0])
-            cls = ShotEditorDialog if pane.kind == "shot" else AssetEditorDialog
-            dialog = cls(self.editor, self.settings, ctx, self, entity=entity)
-            dialog.saved.connect(self._after_edit)
-            return self._open_dialog(dialog)
-        return self._run_feature(run(), "edit-dialog")
+        cls = ShotEditorDialog if pane.kind == "shot" else AssetEditorDialog
+        return self._open_entity_dialog(
+            pane.kind, ids[0], lambda entity: cls(self.editor, self.settings, ctx, self, entity=entity), "saved")
 
     def delete_selected(self) -> asyncio.Task[Any] | None:
         ctx, selected = self.edit_context(), self._selected()
@@ -1064,12 +1060,9 @@ class MainWindow(QMainWindow):
             return None
         pane, ids = selected
 
-        async def run() -> Any:
-            entity = await self._fetch_entity(pane.kind, ids[0])
-            dialog = DeleteDialog(self.editor, self.settings, ctx, self, entity=entity)
-            dialog.deleted.connect(self._after_edit)
-            return self._open_dialog(dialog)
-        return self._run_feature(run(), "edit-dialog")
+        return self._open_entity_dialog(
+            pane.kind, ids[0], lambda entity: DeleteDialog(self.editor, self.settings, ctx, self, entity=entity),
+            "deleted")
 
     def bulk_edit_selected(self) -> asyncio.Task[Any] | None:
         ctx, selected = self.edit_context(), self._selected()
@@ -1102,10 +1095,17 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("Select a shot first.", 5000)
             return None
 
+        return self._open_entity_dialog(
+            "shot", shot_id, lambda entity: CastingEditor(self.editor, self.settings, ctx, self, entity=entity),
+            "casting_saved")
+
+    def _open_entity_dialog(self, kind: str, entity_id: str, build: Callable[[dict[str, Any]], Any],
+                            done_signal: str) -> asyncio.Task[Any]:
+        """Fetch the entity fresh from the server, build the dialog on it, reload the lists when it is done."""
+
         async def run() -> Any:
-            entity = await self._fetch_entity("shot", shot_id)
-            dialog = CastingEditor(self.editor, self.settings, ctx, self, entity=entity)
-            dialog.casting_saved.connect(self._after_edit)
+            dialog = build(await self._fetch_entity(kind, entity_id))
+            getattr(dialog, done_signal).connect(self._after_edit)
             return self._open_dialog(dialog)
         return self._run_feature(run(), "edit-dialog")
 

@@ -7,11 +7,11 @@ an assignee, a metadata descriptor, assets, the shots' casting, PNG previews, an
 
 from __future__ import annotations
 
-import struct
-import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from tests.helpers import seed
+from tests.helpers.seed import by_name
 from tests.helpers.zou import TestUser, ZouAdmin, unique
 
 SHOT_LAYOUT = {"SQ01": ["001", "002", "010"], "SQ02": ["001"]}
@@ -20,13 +20,7 @@ TRICKY_DESCRIPTION = "Wide; then close\non the hero"
 
 
 def png_bytes(width: int = 32, height: int = 18, rgb: tuple[int, int, int] = (40, 120, 200)) -> bytes:
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-
-    raw = b"".join(b"\x00" + bytes(rgb) * width for _ in range(height))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
-
+    return seed.png_bytes(width, height, rgb)
 
 @dataclass
 class CsvSeed:
@@ -52,29 +46,22 @@ class CsvSeed:
         return str(self.project["name"])
 
 
-def _by_name(items: list[dict[str, Any]], name: str, for_entity: str | None = None) -> dict[str, Any]:
-    for item in items:
-        if item["name"] == name and (for_entity is None or item.get("for_entity") == for_entity):
-            return item
-    raise AssertionError(f"no {name!r}")
-
-
 def prepare_project(admin: ZouAdmin, *, team: list[TestUser], production_type: str = "short",
                     name: str | None = None) -> tuple[dict[str, Any], dict[str, str], dict[str, dict[str, Any]]]:
     """A project with Layout/Animation (shots), Modeling (assets), the usual statuses and a Difficulty field."""
     project = admin.create_project(name or unique("CSV"), production_type=production_type, team=team)
     pid = project["id"]
     all_types = admin.get("/data/task-types")
-    task_types = {"Layout": _by_name(all_types, "Layout", "Shot")["id"],
-                  "Animation": _by_name(all_types, "Animation", "Shot")["id"],
-                  "Modeling": _by_name(all_types, "Modeling", "Asset")["id"]}
+    task_types = {"Layout": by_name(all_types, "Layout", "Shot")["id"],
+                  "Animation": by_name(all_types, "Animation", "Shot")["id"],
+                  "Modeling": by_name(all_types, "Modeling", "Asset")["id"]}
     for ttid in task_types.values():
         admin.post(f"/data/projects/{pid}/settings/task-types", {"task_type_id": ttid})
     statuses = {s["short_name"]: s for s in admin.get("/data/task-status")}
     for short in ("todo", "wip", "wfa", "done", "retake"):
         admin.post(f"/data/projects/{pid}/settings/task-status", {"task_status_id": statuses[short]["id"]})
     for type_name in ("Character", "Prop"):
-        atid = _by_name(admin.get("/data/asset-types"), type_name)["id"]
+        atid = by_name(admin.get("/data/asset-types"), type_name)["id"]
         admin.post(f"/data/projects/{pid}/settings/asset-types", {"asset_type_id": atid})
     admin.post(f"/data/projects/{pid}/metadata-descriptors",
                {"name": "Difficulty", "field_name": "difficulty", "entity_type": "Shot", "data_type": "string",

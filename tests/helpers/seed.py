@@ -74,7 +74,7 @@ class SeededProject:
         return str(self.project["name"])
 
 
-def _by_name(items: list[dict[str, Any]], name: str, for_entity: str | None = None) -> dict[str, Any]:
+def by_name(items: list[dict[str, Any]], name: str, for_entity: str | None = None) -> dict[str, Any]:
     for item in items:
         if item["name"] == name and (for_entity is None or item.get("for_entity") == for_entity):
             return item
@@ -90,10 +90,10 @@ def seed_small_project(admin: ZouAdmin, *, artist: TestUser | None = None, name:
 
     all_types = admin.get("/data/task-types")
     task_types = {
-        "Layout": _by_name(all_types, "Layout", "Shot")["id"],
-        "Animation": _by_name(all_types, "Animation", "Shot")["id"],
-        "Modeling": _by_name(all_types, "Modeling", "Asset")["id"],
-        "Shading": _by_name(all_types, "Shading", "Asset")["id"],
+        "Layout": by_name(all_types, "Layout", "Shot")["id"],
+        "Animation": by_name(all_types, "Animation", "Shot")["id"],
+        "Modeling": by_name(all_types, "Modeling", "Asset")["id"],
+        "Shading": by_name(all_types, "Shading", "Asset")["id"],
     }
     for ttid in task_types.values():
         admin.post(f"/data/projects/{pid}/settings/task-types", {"task_type_id": ttid})
@@ -101,7 +101,7 @@ def seed_small_project(admin: ZouAdmin, *, artist: TestUser | None = None, name:
     for short in ("todo", "wip", "wfa", "done", "retake"):
         admin.post(f"/data/projects/{pid}/settings/task-status", {"task_status_id": statuses[short]["id"]})
     all_asset_types = admin.get("/data/asset-types")
-    asset_types = {n: _by_name(all_asset_types, n)["id"] for n in ("Character", "Prop")}
+    asset_types = {n: by_name(all_asset_types, n)["id"] for n in ("Character", "Prop")}
     for atid in asset_types.values():
         admin.post(f"/data/projects/{pid}/settings/asset-types", {"asset_type_id": atid})
     admin.post(f"/data/projects/{pid}/metadata-descriptors",

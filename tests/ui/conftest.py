@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Coroutine, Iterator
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import pytest
 import qasync
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
+
+from desktop.api import Person, ServerInfo, SignedIn, ZouClient, ZouSession
+from desktop.localzou import LocalZou
 
 T = TypeVar("T")
 
@@ -40,3 +44,23 @@ def run_async[T](qtbot: QtBot, coro: Coroutine[Any, Any, T], timeout: float = 30
     task = asyncio.ensure_future(coro)
     qtbot.waitUntil(task.done, timeout=int(timeout * 1000))
     return task.result()
+
+
+@dataclass
+class SignedInUser:
+    session: ZouSession
+    client: ZouClient
+    user: Person
+    server: ServerInfo
+
+
+@pytest.fixture
+def signed_in(qtbot: QtBot, qloop: asyncio.AbstractEventLoop, zou_server: LocalZou,
+              production: Any) -> Iterator[SignedInUser]:
+    """The artist of the requesting module's `production` fixture, signed in on the real server."""
+    session = ZouSession(zou_server.url)
+    outcome = run_async(qtbot, session.sign_in(production.artist.email, production.artist.password))
+    assert isinstance(outcome, SignedIn)
+    yield SignedInUser(session, ZouClient(session), outcome.user, ServerInfo(api_url=zou_server.url,
+                                                                             version="1.0.97"))
+    run_async(qtbot, session.aclose())

@@ -7,7 +7,6 @@ filters through `/data/user/filters`.
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import time
 from collections.abc import Callable, Iterator
@@ -20,17 +19,15 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
-from desktop.api import Person, ServerInfo, SignedIn, ZouClient, ZouSession
 from desktop.api.records import WithTasksTable
 from desktop.filtering import evaluate, split_embedded_tasks
-from desktop.localzou import LocalZou
 from desktop.models.filtering import KitsuFilter, default_filter_factory, kitsu_filter_factory
 from desktop.settings import Settings
 from desktop.ui.main_window import MainWindow
 from desktop.ui.panes import EntityPane
 from tests.helpers.seed import SeededProject, big_lookups, big_records, big_table, seed_small_project
 from tests.helpers.zou import TestUser, ZouAdmin, unique
-from tests.ui.conftest import run_async
+from tests.ui.conftest import SignedInUser, run_async
 
 WAIT_MS = 15_000
 
@@ -46,25 +43,6 @@ def production(zou_admin: ZouAdmin) -> Production:
     artist = zou_admin.create_user("user", first_name="Flo")
     main = seed_small_project(zou_admin, artist=artist, name=unique("Filters"), with_preview=False)
     return Production(main=main, artist=artist)
-
-
-@dataclass
-class SignedInUser:
-    session: ZouSession
-    client: ZouClient
-    user: Person
-    server: ServerInfo
-
-
-@pytest.fixture
-def signed_in(qtbot: QtBot, qloop: asyncio.AbstractEventLoop, zou_server: LocalZou,
-              production: Production) -> Iterator[SignedInUser]:
-    session = ZouSession(zou_server.url)
-    outcome = run_async(qtbot, session.sign_in(production.artist.email, production.artist.password))
-    assert isinstance(outcome, SignedIn)
-    yield SignedInUser(session, ZouClient(session), outcome.user, ServerInfo(api_url=zou_server.url,
-                                                                             version="1.0.97"))
-    run_async(qtbot, session.aclose())
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ signed in for real, and the panes checked as a user would read them."""
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import functools
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -16,7 +15,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
-from desktop.api import Person, ServerInfo, SignedIn, ZouClient, ZouSession
+from desktop.api import SignedIn, ZouClient
 from desktop.api import errors as E
 from desktop.api.records import WithTasksTable
 from desktop.api.tokens import Tokens
@@ -27,7 +26,7 @@ from desktop.ui.main_window import SETTLE_MS, TAB_ASSETS, TAB_MY_TASKS, TAB_SHOT
 from desktop.ui.panes import ALL_EPISODES, EntityPane
 from tests.helpers.seed import SeededProject, seed_small_project
 from tests.helpers.zou import TestUser, ZouAdmin, forge_token, unique
-from tests.ui.conftest import run_async
+from tests.ui.conftest import SignedInUser, run_async
 
 WAIT_MS = 15_000
 
@@ -47,25 +46,6 @@ def production(zou_admin: ZouAdmin) -> Production:
     tv = seed_small_project(zou_admin, artist=artist, name=unique("Aardvark"), production_type="tvshow",
                             with_preview=False)
     return Production(main=main, tv=tv, artist=artist)
-
-
-@dataclass
-class SignedInUser:
-    session: ZouSession
-    client: ZouClient
-    user: Person
-    server: ServerInfo
-
-
-@pytest.fixture
-def signed_in(qtbot: QtBot, qloop: asyncio.AbstractEventLoop, zou_server: LocalZou,
-              production: Production) -> Iterator[SignedInUser]:
-    session = ZouSession(zou_server.url)
-    outcome = run_async(qtbot, session.sign_in(production.artist.email, production.artist.password))
-    assert isinstance(outcome, SignedIn)
-    yield SignedInUser(session, ZouClient(session), outcome.user, ServerInfo(api_url=zou_server.url,
-                                                                             version="1.0.97"))
-    run_async(qtbot, session.aclose())
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from desktop.csvio import CsvFormat
 from desktop.localzou import LocalZou
 from desktop.settings import Settings
 from desktop.ui.csv.options import ExportChoice
-from desktop.ui.editing import AssetEditorDialog
+from desktop.ui.editing import AssetEditorDialog, CastingEditor, DeleteDialog, ShotEditorDialog
 from desktop.ui.main_window import TAB_PLAYLISTS, TAB_SHOTS, MainWindow
 from tests.helpers.seed import SeededProject, seed_small_project
 from tests.helpers.zou import TestUser, ZouAdmin, unique
@@ -175,3 +175,20 @@ def test_edit_menu_by_role(open_window: Callable[[TestUser], MainWindow], produc
     assert len(dialogs) == 1 and dialogs[0].isVisible()
     assert dialogs[0].objectName() == "assetEditor"
     dialogs[0].reject()
+
+
+def test_edit_delete_and_casting_open_on_the_selected_shot(
+        open_window: Callable[[TestUser], MainWindow], production: Production, qtbot: QtBot) -> None:
+    window = open_window(production.manager)
+    shot_id = production.project.shots["SQ01/SH010"]
+    window.show_tab(TAB_SHOTS)
+    assert window.shots_pane.select_entity(shot_id)  # current row too: Casting acts on the current shot
+    for start, cls, name in ((window.edit_selected, ShotEditorDialog, "shotEditor"),
+                             (window.delete_selected, DeleteDialog, "deleteDialog"),
+                             (window.edit_casting, CastingEditor, "castingEditor")):
+        task = start()
+        assert task is not None, name
+        qtbot.waitUntil(task.done, timeout=15_000)
+        dialogs = [d for d in window.findChildren(cls) if d.isVisible()]
+        assert len(dialogs) == 1 and dialogs[0].objectName() == name
+        dialogs[0].reject()
