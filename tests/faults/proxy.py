@@ -23,6 +23,7 @@ Modes (`set_mode` replaces the rules, `add_rule` stacks one; the first matching 
   first (the write is applied, the gateway still says 502).
 - `html_200`: answer 200 with an HTML sign-in page (an SSO gateway or captive portal); `forward=` as above.
 - `status_503`: a bare 503 with an empty body; `forward=` as above.
+- `status_500`: a 500 with Zou's JSON error body (what a crashing route answers); `forward=` as above.
 - `truncate` (keep=0.5 | bytes, at_line=False, ending="abort"): forward, then send the real answer's
   head and only the first part of its body. `keep` < 1 is a fraction of the body, otherwise a byte
   count; `at_line` moves the cut back to just after a newline. `ending`:
@@ -47,13 +48,15 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-MODES = frozenset({"pass", "delay", "html_502", "html_200", "status_503", "truncate", "stall", "cut"})
+MODES = frozenset({"pass", "delay", "html_502", "html_200", "status_503", "status_500", "truncate", "stall",
+                   "cut"})
 _PARAMS: dict[str, frozenset[str]] = {
     "pass": frozenset(),
     "delay": frozenset({"seconds"}),
     "html_502": frozenset({"forward"}),
     "html_200": frozenset({"forward"}),
     "status_503": frozenset({"forward"}),
+    "status_500": frozenset({"forward"}),
     "truncate": frozenset({"keep", "at_line", "ending"}),
     "stall": frozenset({"forward"}),
     "cut": frozenset({"forward"}),
@@ -327,6 +330,11 @@ class FaultProxy:
         elif mode == "status_503":
             await _write(writer, _head("HTTP/1.1 503 Service Unavailable", [("Content-Length", "0")],
                                        req.wants_close))
+        elif mode == "status_500":
+            body = b'{"message": "Internal Server Error", "error": true}\n'
+            head = _head("HTTP/1.1 500 INTERNAL SERVER ERROR", [("Content-Type", "application/json"),
+                                                                ("Content-Length", str(len(body)))], req.wants_close)
+            await _write(writer, head + body)
         return not req.wants_close
 
     # ------------------------------------------------------------ upstream

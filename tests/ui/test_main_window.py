@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,15 +15,14 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
-from desktop.api import SignedIn, ZouClient
-from desktop.api import errors as E
-from desktop.api.records import WithTasksTable
+from desktop.api import ServerInfo, SignedIn, ZouClient, ZouSession
 from desktop.api.tokens import Tokens
 from desktop.localzou import LocalZou
 from desktop.models import Chip, Role
 from desktop.settings import Settings
 from desktop.ui.main_window import SETTLE_MS, TAB_ASSETS, TAB_MY_TASKS, TAB_SHOTS, MainWindow
 from desktop.ui.panes import ALL_EPISODES, EntityPane
+from tests.faults.proxy import FaultProxy
 from tests.helpers.seed import SeededProject, seed_small_project
 from tests.helpers.zou import TestUser, ZouAdmin, forge_token, unique
 from tests.ui.conftest import SignedInUser, run_async
@@ -68,9 +67,9 @@ def open_window(qtbot: QtBot, tmp_home: Path, signed_in: SignedInUser,
     windows: list[MainWindow] = []
 
     def make(client: ZouClient | None = None, wait_for: tuple[str, ...] = ("shot", "asset", "my_tasks"),
-             window_settings: Settings | None = None) -> tuple[MainWindow, Events]:
-        window = MainWindow(signed_in.session, client or signed_in.client, window_settings or settings,
-                            signed_in.user, signed_in.server)
+             window_settings: Settings | None = None, user: SignedInUser | None = None) -> tuple[MainWindow, Events]:
+        who = user or signed_in
+        window = MainWindow(who.session, client or who.client, window_settings or settings, who.user, who.server)
         events = Events()
         window.loaded.connect(events.loaded.append)
         window.load_failed.connect(lambda key, message: events.failed.append((key, message)))
@@ -364,38 +363,67 @@ def test_layout_and_settings_persist(qtbot: QtBot, open_window: Callable[..., tu
     assert again.tabs.currentIndex() == TAB_ASSETS
 
 
-class FlakyClient(ZouClient):
-    """The real client, except that with-tasks lists fail with a 500 while `fail` is set."""
+@pytest.fixture
+def proxied(qtbot: QtBot, qloop: object, zou_server: LocalZou,
+            production: Production) -> Iterator[tuple[FaultProxy, SignedInUser]]:
+    """The artist signed in through a fault-injecting proxy in front of the real server."""
+    with FaultProxy(zou_server.url) as proxy:
+        session = ZouSession(proxy.url)
+        outcome = run_async(qtbot, session.sign_in(production.artist.email, production.artist.password))
+        assert isinstance(outcome, SignedIn)
+        yield proxy, SignedInUser(session, ZouClient(session), outcome.user,
+                                  ServerInfo(api_url=proxy.url, version="1.0.97"))
+        run_async(qtbot, session.aclose())
 
-    fail = False
 
-    async def iter_with_tasks(self, kind: str, project_id: str, episode_id: str | None = None,
-                              batch_rows: int = 500) -> AsyncIterator[tuple[WithTasksTable, int]]:
-        if self.fail:
-            raise E.ServerError("The server failed (500): INTERNAL SERVER ERROR", status=500)
-        async for item in super().iter_with_tasks(kind, project_id, episode_id, batch_rows):
-            yield item
+SHOTS_WITH_TASKS = "/data/shots/with-tasks"
 
 
 def test_server_error_shows_in_the_pane_keeps_rows_and_retries(
         qtbot: QtBot, open_window: Callable[..., tuple[MainWindow, Events]], production: Production,
-        settings: Settings, signed_in: SignedInUser) -> None:
+        settings: Settings, proxied: tuple[FaultProxy, SignedInUser]) -> None:
+    proxy, user = proxied
     settings.last_project_id = production.main.id
-    client = FlakyClient(signed_in.session)
-    window, events = open_window(client=client)
+    window, events = open_window(user=user)
     assert window.shots_pane.source.rowCount() == 5
-    client.fail = True
+    proxy.set_mode("status_500", path=SHOTS_WITH_TASKS)  # the server's 500, for every shots list
     window.refresh()
     qtbot.waitUntil(lambda: any(k == "shot" for k, _ in events.failed), timeout=WAIT_MS)
     error = window.shots_pane.error
     assert error.isVisible() and "500" in error.label.text()
     assert window.shots_pane.source.rowCount() == 5  # what was loaded stays
-    client.fail = False
+    assert window.isEnabled() and window.assets_pane.source.rowCount() == 3  # the other pane is unaffected
+    proxy.set_mode("pass")
     before = events.count("shot")
     QTest.mouseClick(error.button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: events.count("shot") > before, timeout=WAIT_MS)
     assert not error.isVisible()
     assert window.shots_pane.source.rowCount() == 5
+    assert proxy.count(SHOTS_WITH_TASKS, reached=True) >= 2  # the retry really went to the server
+
+
+def test_project_switch_during_a_slow_load_shows_the_second_project_only(
+        qtbot: QtBot, open_window: Callable[..., tuple[MainWindow, Events]], production: Production,
+        settings: Settings, proxied: tuple[FaultProxy, SignedInUser]) -> None:
+    proxy, user = proxied
+    settings.last_project_id = production.main.id
+    window, events = open_window(user=user)
+    delay_s = 2.0
+    proxy.set_mode("delay", times=1, seconds=delay_s, path=SHOTS_WITH_TASKS)  # the next shots list is slow
+    sent = proxy.count(SHOTS_WITH_TASKS)
+    window.open_project(production.tv.id)
+    qtbot.waitUntil(lambda: proxy.count(SHOTS_WITH_TASKS) > sent, timeout=WAIT_MS)  # the slow request is out
+    assert window.shots_pane.loading
+    before = events.count("shot")
+    window.open_project(production.main.id)  # the user changes their mind while the TV show still loads
+    qtbot.waitUntil(lambda: events.count("shot") > before and not window.shots_pane.loading, timeout=WAIT_MS)
+    qtbot.wait(int(delay_s * 1000) + 500)  # past the moment the slow answer comes back
+    src = window.shots_pane.source
+    assert window.project is not None and window.project.id == production.main.id
+    assert src.column_index("episode") < 0  # not the TV show's columns
+    assert {src.entity_id(r) for r in range(src.rowCount())} == set(production.main.shots.values())
+    assert events.count("shot") == before + 1  # the stale load never reported itself loaded
+    assert not window.shots_pane.loading and not window.shots_pane.error.isVisible()
 
 
 def test_session_expired_is_signalled_once_and_resume_reloads(
