@@ -1,4 +1,4 @@
-"""Screenshots of the sign-in screens for the docs: `python scripts/screenshots.py [--out docs/screenshots]`.
+"""Screenshots for the docs: `python scripts/screenshots.py [--out docs/screenshots] [--main-window]`.
 
 Starts a real local Zou (the tests' tooling) with a user for each screen, runs Slate's own windows under
 Xvfb (re-running itself through `xvfb-run` when there is no display), and saves PNGs:
@@ -9,6 +9,13 @@ Xvfb (re-running itself through `xvfb-run` when there is no display), and saves 
     security-overview.png      account security: what is on, and a button for each change
     security-totp.png          account security: authenticator setup (QR code and key)
     security-recovery-codes.png  the 16 recovery codes, shown once
+
+With `--main-window`, the main window instead, on the demo server (started and seeded once, as
+`scripts/run-app` does) as its coordinator, captured from the X server's framebuffer (what a person sees,
+not Qt's offscreen rendering):
+
+    main-window.png            shots pane grouped by sequence, a shot's detail with its preview and tasks
+    demo-main-window.png       the assets pane of the demo's TV show
 
 Nothing touches the user's settings or keychain: settings go to a temporary INI file and the keyring
 is the in-memory test backend.
@@ -49,8 +56,11 @@ def under_xvfb() -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    parser.add_argument("--main-window", action="store_true", help="the main window on the demo server")
     args = parser.parse_args()
     under_xvfb()
+    if args.main_window:
+        return main_window_shots(args.out)
 
     import httpx
     import qasync
@@ -181,6 +191,113 @@ class Screens:
             await asyncio.sleep(0.3)
             self.save(dialog, "security-recovery-codes.png")
             dialog.close()
+        finally:
+            await connections.aclose()
+        return 0
+
+
+def main_window_shots(out: Path) -> int:
+    import qasync
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    from desktop.app import make_application
+    from desktop.demo.runner import start_demo
+
+    out.mkdir(parents=True, exist_ok=True)
+    app: QApplication = make_application([sys.argv[0]])
+    app.setQuitOnLastWindowClosed(False)
+    demo = start_demo()
+    try:
+        ini = Path(tempfile.mkdtemp(prefix="slate-shots-")) / "slate.ini"
+        shots = MainWindowScreens(out, QSettings(str(ini), QSettings.Format.IniFormat), demo.url,
+                                  demo.info.account("coordinator"))
+        return int(qasync.run(shots.take_all()))
+    finally:
+        demo.stop()
+        app.quit()
+
+
+def first_with_preview(pane: object) -> str:
+    """The first entity shown (in view order) that has a preview, else the first one."""
+    model, source = pane.model, pane.source  # type: ignore[attr-defined]
+    ids = []
+    for r in range(model.rowCount()):
+        s = model.source_row(r)
+        if s is not None:
+            ids.append(source.entity_id(s))
+            if source.row_values(s).get("preview_file_id"):
+                return str(ids[-1])
+    return str(ids[0])
+
+
+class MainWindowScreens:
+    def __init__(self, out: Path, qsettings: object, url: str, account: object) -> None:
+        from desktop.settings import Settings
+
+        self.out = out
+        self.settings = Settings(qsettings)  # type: ignore[arg-type]
+        self.url = url
+        self.account = account
+
+    until = Screens.until
+
+    def save_screen(self, widget: object, name: str) -> None:
+        """Grab the window's area of the X screen, as a person sees it."""
+        from PySide6.QtGui import QGuiApplication
+        from PySide6.QtWidgets import QWidget
+
+        assert isinstance(widget, QWidget)
+        screen = QGuiApplication.primaryScreen()
+        frame = widget.frameGeometry()
+        path = self.out / name
+        screen.grabWindow(0, frame.x(), frame.y(), frame.width(), frame.height()).save(str(path))
+        print(f"screenshots: wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
+
+    async def take_all(self) -> int:
+        from desktop.api import ZouClient, probe_server
+        from desktop.ui.connections import Connections
+        from desktop.ui.main_window import TAB_ASSETS, MainWindow
+
+        connections = Connections(self.settings)
+        try:
+            server = await probe_server(self.url, client=connections.client)
+            session = connections.session(server.api_url)
+            outcome = await session.sign_in(self.account.email, self.account.password)  # type: ignore[attr-defined]
+            window = MainWindow(session, ZouClient(session), self.settings, outcome.user, server)  # type: ignore[attr-defined]
+            loaded: list[str] = []
+            window.loaded.connect(loaded.append)
+            window.resize(1560, 940)
+            window.move(20, 30)
+            window.show()
+            await self.until(lambda: {"shot", "asset", "my_tasks"} <= set(loaded), "the first project")
+            projects = window.projects_pane
+            short = next((p for p in projects.projects() if p.production_type != "tvshow"), None)
+            if short is not None and window.project is not None and window.project.id != short.id:
+                loaded.clear()
+                window.open_project(short.id)
+                await self.until(lambda: {"shot", "asset"} <= set(loaded), "the short film")
+            pane = window.shots_pane
+            pane.select_entity(first_with_preview(pane))
+            window._open_current_entity()
+            await self.until(lambda: window.detail.entity_id and not window.runner.busy, "the shot's detail")
+            await asyncio.sleep(1.5)  # thumbnails of the visible rows and the preview arrive
+            self.save_screen(window, "main-window.png")
+
+            tv = next((p for p in projects.projects() if p.production_type == "tvshow"), None)
+            if tv is not None:
+                loaded.clear()
+                window.open_project(tv.id)
+                await self.until(lambda: {"shot", "asset"} <= set(loaded), "the TV show")
+            window.show_tab(TAB_ASSETS)
+            assets = window.assets_pane
+            assets.select_entity(first_with_preview(assets))
+            window._open_current_entity()
+            await self.until(lambda: window.detail.entity_id and not window.runner.busy, "the asset's detail")
+            await asyncio.sleep(1.5)
+            self.save_screen(window, "demo-main-window.png")
+            window.close()
+            await session.aclose()
         finally:
             await connections.aclose()
         return 0

@@ -70,6 +70,11 @@ def network_error(exc: Exception, method: str, url: str) -> E.NetworkError:
     return E.NetworkError(f"Cannot reach the server: {text}", method=method, url=url)
 
 
+def _closed_before_answering(exc: httpx.TransportError) -> bool:
+    """The connection closed before any byte of an answer (httpcore's wording); a body cut halfway is not."""
+    return isinstance(exc, httpx.RemoteProtocolError) and "without sending a response" in str(exc)
+
+
 def _short(url: str) -> str:
     return url.split("?", 1)[0]
 
@@ -180,6 +185,7 @@ class ZouSession:
         url = self.url(path)
         retryable = method in IDEMPOTENT and "files" not in kw
         refreshed = False
+        stale_retried = False
         attempt = 0
         base_headers = dict(kw.pop("headers", None) or {})
         while True:
@@ -199,6 +205,12 @@ class ZouSession:
             except httpx.TransportError as exc:
                 if retryable and isinstance(exc, httpx.ConnectError) and attempt < self.retries:
                     await self._sleep_backoff(attempt)
+                    continue
+                if retryable and not stale_retried and _closed_before_answering(exc):
+                    # The server closed a kept-alive connection just as we reused it (gunicorn drops idle
+                    # ones after a few seconds): nothing was answered, so a read is sent again at once,
+                    # once, as browsers do. A second break is a real one and is reported.
+                    stale_retried = True
                     continue
                 raise network_error(exc, method, url) from exc
             if response.status_code < 400:
