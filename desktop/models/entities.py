@@ -5,19 +5,29 @@ No per-row objects are built: a cell is read from the row list by a position res
 `table.rows` and the model announces the new tail with `beginInsertRows` (`sync_rows`), so views show
 the first rows while the rest still arrive. Sort keys are computed once per column (and extended for
 streamed rows) so sorting is a Python sort on precomputed keys, never Qt calling `data()` per comparison.
+
+Inline editing: with `set_capabilities(caps)` the editable cells (the `CELL_EDITABLE` fields and the metadata
+columns except checklists, where `caps.can_edit_field` allows) get `ItemIsEditable`, decided once per column
+(and per row creator only when the rows carry `created_by`). `data(EditRole)` is the value as plain text;
+`setData` validates with `apply_cell_edit`: a bad value emits `edit_failed(message)` and keeps the old value,
+a good one is shown at once and emitted as `edit_requested(row, CellEdit)` for the pane to save
+(`desktop.ui.panes.inline_edit`), which then merges the server's answer (`update_row`) or rolls back.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any, Protocol
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Final, Protocol
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor, QPixmap
 
-from desktop.api.records import Project, TaskType, WithTasksTable
+from desktop.api import errors as E
+from desktop.api.editing import CELL_EDITABLE, Capabilities, apply_cell_edit
+from desktop.api.editing.fields import DATA, SHOT_DATA_FIELDS
+from desktop.api.records import Descriptor, Project, TaskType, WithTasksTable
 from desktop.models import roles as R
-from desktop.models.columns import ColumnKind, ColumnSpec, build_columns, task_type_column
+from desktop.models.columns import ColumnKind, ColumnSpec, build_columns, entity_type_name, task_type_column
 from desktop.models.lookups import Chip, Lookups, display_text, natural_key, value_key
 from desktop.models.roles import Role
 
@@ -28,6 +38,8 @@ Getter = Callable[[Row], Any]
 THUMB_HEIGHT = 27
 THUMB_WIDTH = 48
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+EDIT: Final = Qt.ItemDataRole.EditRole.value
+FLAGS_EDITABLE: Final = R.FLAGS_ENTITY | Qt.ItemFlag.ItemIsEditable
 
 
 class ThumbnailSource(Protocol):
@@ -45,6 +57,8 @@ class EntityTableModel(QAbstractTableModel):
     """Shots (`kind="shot"`) or assets (`kind="asset"`) with one status column per task type."""
 
     columns_changed = Signal()
+    edit_requested = Signal(int, object)  # source row, CellEdit: a valid cell edit for the pane to save
+    edit_failed = Signal(str)  # why a typed value was refused (nothing changed)
 
     def __init__(self, kind: str, lookups: Lookups | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -67,6 +81,13 @@ class EntityTableModel(QAbstractTableModel):
         self._preview_rows_count = 0
         self._id_pos = -1
         self._preview_pos = -1
+        # inline editing, resolved per column by _compile (flags() reads one list item per cell)
+        self._caps: Capabilities | None = None
+        self._descriptors: tuple[Descriptor, ...] = ()
+        self._edit_columns: list[str] = []  # per column: the apply_cell_edit column ("" = not editable)
+        self._flags: list[Qt.ItemFlag] = []
+        self._by_creator: dict[int, dict[Any, Qt.ItemFlag]] = {}  # columns whose answer depends on the row
+        self._creator_pos = -1
 
     # ------------------------------------------------------------------ configuration
     def set_project(self, project: Project | None, lookups: Lookups | None = None) -> None:
@@ -113,6 +134,11 @@ class EntityTableModel(QAbstractTableModel):
         self.endInsertRows()
         return new_count - first
 
+    def set_capabilities(self, capabilities: Capabilities | None) -> None:
+        """What the user may edit in this project (None: nothing is editable)."""
+        self._caps = capabilities
+        self._compile_editing()  # views ask flags() when they need them: nothing to announce
+
     def set_thumbnail_source(self, source: ThumbnailSource | None) -> None:
         self._thumbs = source
 
@@ -140,6 +166,48 @@ class EntityTableModel(QAbstractTableModel):
         self._id_pos = table.col("id") if table is not None and table.has("id") else -1
         self._preview_pos = (table.col("preview_file_id")
                              if table is not None and table.has("preview_file_id") else -1)
+        self._compile_editing()
+
+    def _compile_editing(self) -> None:
+        """Per column: which `apply_cell_edit` column it edits and its item flags for this user."""
+        wanted = entity_type_name(self.kind)
+        project = self.project
+        self._descriptors = tuple(d for d in (project.descriptors if project is not None else ())
+                                  if d.entity_type == wanted)
+        types = {d.field_name: d.data_type for d in self._descriptors}
+        table = self.table
+        self._creator_pos = table.col("created_by") if table is not None and table.has("created_by") else -1
+        self._edit_columns, self._flags, self._by_creator = [], [], {}
+        for spec in self.specs:
+            self._add_edit_column(spec, types)
+
+    def _add_edit_column(self, spec: ColumnSpec, types: dict[str, str]) -> None:
+        column = ""
+        if spec.kind is ColumnKind.FIELD and spec.field in CELL_EDITABLE:
+            column = spec.field
+        elif spec.kind is ColumnKind.METADATA and spec.field and types.get(spec.field) != "checklist":
+            column = DATA + spec.field
+        caps = self._caps
+        editable = False
+        if column and caps is not None:
+            key = DATA + column if column in SHOT_DATA_FIELDS else column  # the flat key that is sent
+            editable = caps.can_edit_field(key, None, self._descriptors)
+            if not editable and self._creator_pos >= 0:
+                self._by_creator[len(self._flags)] = {}  # only the entity's creator may: decided per row
+        self._edit_columns.append(column)
+        self._flags.append(FLAGS_EDITABLE if editable else R.FLAGS_ENTITY)
+
+    def _row_flags(self, row: int, col: int) -> Qt.ItemFlag:
+        """Flags of a column only the entity's creator may edit (cached per creator, no allocation)."""
+        cache = self._by_creator[col]
+        creator = self._rows[row][self._creator_pos]
+        flags = cache.get(creator)
+        if flags is None:
+            caps, column = self._caps, self._edit_columns[col]
+            key = DATA + column if column in SHOT_DATA_FIELDS else column
+            allowed = caps is not None and caps.can_edit_field(key, {"created_by": creator}, self._descriptors)
+            flags = cache[creator] = FLAGS_EDITABLE if allowed else R.FLAGS_ENTITY
+        return flags
 
     def _getter(self, spec: ColumnSpec) -> Getter:
         table = self.table
@@ -197,6 +265,8 @@ class EntityTableModel(QAbstractTableModel):
             self.beginInsertColumns(QModelIndex(), start, start + len(specs) - 1)
         self.specs.extend(specs)
         self._getters.extend(self._getter(s) for s in specs)
+        for s in specs:
+            self._add_edit_column(s, {})
         if announce:
             self.endInsertColumns()
             self.columns_changed.emit()
@@ -227,7 +297,84 @@ class EntityTableModel(QAbstractTableModel):
     def flags(self, index: Index) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
-        return R.FLAGS_ENTITY
+        return self.flags_at(index.row(), index.column())
+
+    def flags_at(self, row: int, col: int) -> Qt.ItemFlag:
+        """`flags()` without a QModelIndex (the grouping proxy calls this directly)."""
+        if self._by_creator and col in self._by_creator and 0 <= row < self._count:
+            return self._row_flags(row, col)
+        flags = self._flags
+        return flags[col] if 0 <= col < len(flags) else R.FLAGS_ENTITY
+
+    def setData(self, index: Index, value: Any, role: int = EDIT) -> bool:
+        if role != EDIT or not index.isValid():
+            return False
+        return self.edit_cell(index.row(), index.column(), value)
+
+    def edit_cell(self, row: int, col: int, value: Any) -> bool:
+        """Validate what the user typed into a cell; show it and emit `edit_requested`, or `edit_failed`."""
+        table = self.table
+        if (table is None or not 0 <= row < self._count or not 0 <= col < len(self.specs)
+                or not self.flags_at(row, col) & Qt.ItemFlag.ItemIsEditable):
+            return False
+        values = dict(zip(table.entity_fields, self._rows[row], strict=False))
+        try:
+            edit = apply_cell_edit(values, self._edit_columns[col], value, self._descriptors)
+        except E.ValidationError as exc:
+            self.edit_failed.emit(str(exc))
+            return False
+        if edit is None:
+            return False  # unchanged
+        self.set_value(row, edit.key, edit.new)  # shown at once; the pane saves it, or rolls it back
+        self.edit_requested.emit(row, edit)
+        return True
+
+    def set_value(self, row: int, key: str, value: Any) -> None:
+        """Put one flat key's value (`name`, `data.frame_in`, `data.<field>`) into a row and repaint it."""
+        if self.table is None or not 0 <= row < self._count:
+            return
+        if key.startswith(DATA):
+            bare = key[len(DATA):]
+            data_pos = self.table.col("data") if self.table.has("data") else -1
+            data = dict((self._rows[row][data_pos] or {}) if data_pos >= 0 else {})
+            data[bare] = value
+            updates: dict[str, Any] = {"data": data}
+            if bare in SHOT_DATA_FIELDS:
+                updates[bare] = value  # the with-tasks rows repeat frame_in/out and fps at the top level
+            self.update_row(row, updates)
+        else:
+            self.update_row(row, {key: value})
+
+    def update_row(self, row: int, updates: Mapping[str, Any]) -> None:
+        """Merge entity fields (e.g. `row_updates(saved_entity)`) into a row, where the table has them."""
+        table = self.table
+        if table is None or not 0 <= row < self._count:
+            return
+        values = self._rows[row]
+        for key, value in updates.items():
+            if table.has(key):
+                values[table.col(key)] = value
+        # The sort keys of this row changed: recomputed when next needed (an edit is rare; a sort is fast).
+        self._sort_cache = {}
+        if "name" in updates:
+            self._default_keys = []
+        self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.specs) - 1), [])
+
+    def row_of_id(self, entity_id: str, hint: int = -1) -> int | None:
+        """The source row of an entity (`hint` is checked first), or None when it is not loaded."""
+        pos = self._id_pos
+        if pos < 0:
+            return None
+        if 0 <= hint < self._count and self._rows[hint][pos] == entity_id:
+            return hint
+        for i in range(self._count):
+            if self._rows[i][pos] == entity_id:
+                return i
+        return None
+
+    def descriptors(self) -> tuple[Descriptor, ...]:
+        """The project's metadata descriptors of this list's entity type."""
+        return self._descriptors
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = R.DISPLAY) -> Any:
         if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self.specs):
@@ -289,6 +436,10 @@ class EntityTableModel(QAbstractTableModel):
         if role == Role.GroupKey:
             return self.group_of(row)[0]
         if role == R.SIZE_HINT and kind is ColumnKind.THUMBNAIL:
+            return None
+        if role == EDIT:  # the value as plain text, for the cell editor
+            if kind is ColumnKind.FIELD or kind is ColumnKind.METADATA:
+                return display_text(self._getters[col](self._rows[row]))
             return None
         return None
 

@@ -29,7 +29,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from desktop.models import roles as R
-from desktop.models.entities import EntityTableModel
+from desktop.models.entities import EDIT, EntityTableModel
 from desktop.models.filtering import FilterResult, RowFilter, SubstringFilter
 from desktop.models.lookups import natural_key
 from desktop.models.roles import Role
@@ -223,7 +223,15 @@ class EntityViewModel(QAbstractTableModel):
     def flags(self, index: Index) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
-        return R.FLAGS_HEADER if self._items[index.row()] < 0 else R.FLAGS_ENTITY
+        item = self._items[index.row()]
+        return R.FLAGS_HEADER if item < 0 else self._source.flags_at(item, index.column())
+
+    def setData(self, index: Index, value: Any, role: int = EDIT) -> bool:
+        """Inline editing of an entity row goes to the source (group headers are not editable)."""
+        if not index.isValid() or role != EDIT:
+            return False
+        item = self._items[index.row()]
+        return item >= 0 and self._source.edit_cell(item, index.column(), value)
 
     def data(self, index: Index, role: int = R.DISPLAY) -> Any:
         if not index.isValid():

@@ -123,6 +123,7 @@ class MainWindow(QMainWindow):
             pane.set_thumbnail_source(self.thumbnails)
             pane.activated.connect(self._on_entity_activated)
             pane.current_changed.connect(self._on_current_entity_changed)
+            pane.inline_edit.saved.connect(self._after_inline_edit)
         self.shots_pane.retry_requested.connect(lambda: self.retry("shot"))
         self.assets_pane.retry_requested.connect(lambda: self.retry("asset"))
         self.my_tasks_pane.retry_requested.connect(lambda: self.retry("my_tasks"))
@@ -598,6 +599,8 @@ class MainWindow(QMainWindow):
         else:
             self.playlists_pane.reload()
         self._update_actions()
+        for pane in (self.shots_pane, self.assets_pane):  # inline cell editing, with this project's rights
+            pane.inline_edit.set_context(self.editor, self.edit_context())
         if not keep:
             # A new project: its columns now, its rows as they arrive. Older loads are cancelled below.
             for pane in (self.shots_pane, self.assets_pane):
@@ -994,6 +997,12 @@ class MainWindow(QMainWindow):
         del args
         if not self._closing:
             self.refresh()
+
+    def _after_inline_edit(self, entity_id: str, entity: dict[str, Any]) -> None:
+        """A table cell was saved (the row already shows it): the detail too, if it shows that entity."""
+        del entity
+        if entity_id == self.detail.entity_id and self.detail.kind and not self._closing:
+            self.open_entity(self.detail.kind, entity_id, self.detail.selected_task_id())
 
     def _after_undo(self, label: str) -> None:
         self.statusBar().showMessage(f"Undone: {label}", 5000)

@@ -48,6 +48,7 @@ from desktop.settings import Settings
 from desktop.ui.delegates import EntityCellDelegate
 from desktop.ui.filters import SavedFilter, SavedFiltersButton, saved_filters_for
 from desktop.ui.panes.common import ErrorBanner, FilterEdit, named
+from desktop.ui.panes.inline_edit import InlineCellEditor
 
 ROW_HEIGHT = 32
 DEFAULT_WIDTHS = {ColumnKind.THUMBNAIL: 58, ColumnKind.TASK: 112, ColumnKind.METADATA: 100}
@@ -74,7 +75,8 @@ class EntityTableView(QTableView):
         self.setAlternatingRowColors(True)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        # Editable cells (see EntityTableModel.flags) open an editor; Enter still opens the detail.
+        self.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked | QAbstractItemView.EditTrigger.EditKeyPressed)
         self.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerItem)
         self.setTabKeyNavigation(False)
@@ -97,6 +99,16 @@ class EntityTableView(QTableView):
         if event.key() == Qt.Key.Key_Escape:
             self.escape_pressed.emit()  # the pane clears its filter
             event.accept()
+            return
+        pressed = event.key()
+        if pressed in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_F2) and self.state() != self.State.EditingState:
+            # Enter opens the row and F2 edits the current cell, on every platform (macOS edits on Enter).
+            index = self.currentIndex()
+            if pressed == Qt.Key.Key_F2 and self.edit(index, self.EditTrigger.EditKeyPressed, event):
+                return
+            if pressed != Qt.Key.Key_F2 and index.isValid():
+                self.activated.emit(index)
+            event.ignore()
             return
         row = self.currentIndex().row()
         if self.view_model.is_group_row(row) and event.key() in (Qt.Key.Key_Left, Qt.Key.Key_Right):
@@ -164,6 +176,7 @@ class EntityPane(QWidget):
         layout.addWidget(self.hint_label)
         layout.addWidget(self.error)
         layout.addWidget(self.table, 1)
+        self.inline_edit = InlineCellEditor(self)  # saves cell edits; the main window gives it the editor
 
         self._filter_timer = QTimer(self)
         self._filter_timer.setSingleShot(True)
