@@ -2,7 +2,9 @@
 
 The panes must show exactly the rows `desktop.filtering.evaluate` (the engine run on the Kitsu test
 vectors) gives for the same data, explain names Kitsu ignores under the box, and round-trip saved
-filters through `/data/user/filters`.
+filters through `/data/user/filters`: buttons above the list grouped by Zou's filter groups
+(`/data/user/filter-groups`), save (into a group), rename and delete, and filters written by another
+client (as Kitsu would) after a reload. Modal dialogs are answered through their widgets.
 """
 
 from __future__ import annotations
@@ -15,14 +17,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QDialogButtonBox, QInputDialog, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
+from desktop.api import filters as filter_api
 from desktop.api.records import WithTasksTable
 from desktop.filtering import evaluate, split_embedded_tasks
 from desktop.models.filtering import KitsuFilter, default_filter_factory, kitsu_filter_factory
 from desktop.settings import Settings
+from desktop.ui.filters import SaveFilterDialog
+from desktop.ui.filters.dialogs import NEW_GROUP
 from desktop.ui.main_window import MainWindow
 from desktop.ui.panes import EntityPane
 from tests.helpers.seed import SeededProject, big_lookups, big_records, big_table, seed_small_project
@@ -102,6 +108,48 @@ def type_query(qtbot: QtBot, pane: EntityPane, query: str) -> None:
     pane.filter.clear()
     QTest.keyClicks(pane.filter, query)
     qtbot.waitUntil(lambda: pane.model._query == query, timeout=WAIT_MS)
+
+
+def answer_when_shown[W: QWidget](pane: EntityPane, cls: type[W], name: str, act: Callable[[W], None]) -> None:
+    """Run `act` on the modal dialog `name` as soon as it shows (its exec() holds the caller until then)."""
+    tries = [0]
+
+    def poll() -> None:
+        shown = [w for w in pane.findChildren(cls, name) if w.isVisible()]
+        if shown:
+            act(shown[0])
+        elif tries[0] < 1000:
+            tries[0] += 1
+            QTimer.singleShot(10, poll)
+
+    QTimer.singleShot(0, poll)
+
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "ui-automation.md"
+
+
+def assert_named_and_documented(root: QWidget) -> None:
+    """Every named widget under `root` has an accessible name and is in docs/ui-automation.md
+    (`name:<key>` for names with an id or a number)."""
+    widgets = [root, *root.findChildren(QWidget)]
+    names = {w.objectName(): w.accessibleName() for w in widgets
+             if w.objectName() and not w.objectName().startswith("qt_")}
+    assert [n for n, accessible in names.items() if not accessible] == []
+    doc = DOC.read_text(encoding="utf-8")
+    patterns = {n.split(":", 1)[0] + ":<key>" if ":" in n else n for n in names}
+    assert sorted(p for p in patterns if f"`{p}`" not in doc) == []
+
+
+def server_filters(qtbot: QtBot, signed_in: SignedInUser, project_id: str, list_type: str = "shot"
+                   ) -> dict[str, filter_api.SavedFilter]:
+    data = run_async(qtbot, filter_api.list_filters(signed_in.session))
+    return {f.id: f for f in filter_api.filters_for(data, [list_type], project_id)}
+
+
+def server_groups(qtbot: QtBot, signed_in: SignedInUser, project_id: str, list_type: str = "shot"
+                  ) -> dict[str, filter_api.FilterGroup]:
+    data = run_async(qtbot, filter_api.list_filter_groups(signed_in.session))
+    return {g.id: g for g in filter_api.groups_for(data, [list_type], project_id)}
 
 
 # ---------------------------------------------------------------------------------------- tests
@@ -271,3 +319,162 @@ def test_streamed_rows_extend_the_index(qtbot: QtBot, tmp_path: Path) -> None:
 def pane_scope(lookups: Any, project: Any) -> Any:
     from desktop.models.filtering import FilterScope
     return FilterScope("shot", project, lookups)
+
+
+def test_saved_filters_are_buttons_grouped_as_on_the_server(
+        qtbot: QtBot, open_main: Callable[[], MainWindow], production: Production,
+        signed_in: SignedInUser) -> None:
+    """Filters and groups written straight through the API (as Kitsu writes them) become buttons."""
+    main, session = production.main, signed_in.session
+    group = run_async(qtbot, session.post("/data/user/filter-groups", {
+        "name": unique("Anim"), "color": "#5cb85c", "list_type": "shot", "project_id": main.id}))
+    in_group = run_async(qtbot, session.post("/data/user/filters", {
+        "name": unique("anim-wip"), "query": "animation=wip", "list_type": "shot", "project_id": main.id,
+        "search_filter_group_id": group["id"]}))
+    loose = run_async(qtbot, session.post("/data/user/filters", {
+        "name": unique("layout-done"), "query": "layout=done", "list_type": "shot", "project_id": main.id}))
+    window = open_main()
+    shots, bar = window.shots_pane, window.shots_pane.saved_filters_bar
+    assert window.findChild(type(bar), "shotsSavedFiltersBar") is bar and bar.isVisible()
+
+    group_button = bar.button(f"FilterGroupButton:{group['id']}")
+    assert group_button is not None and group_button.text().startswith(group["name"])
+    assert window.findChild(type(group_button), f"shotsFilterGroupButton:{group['id']}") is group_button
+    assert "#5cb85c" in group_button.styleSheet()  # the group's colour
+    assert bar.button(f"FilterButton:{in_group['id']}") is None  # a grouped filter is in its group's menu
+    grouped = bar.action(f"GroupFilter:{in_group['id']}")
+    assert grouped is not None and grouped.text() == in_group["name"]
+    menu = group_button.menu()
+    assert menu is not None and menu.objectName() == f"shotsFilterGroupMenu:{group['id']}"
+    assert grouped in menu.actions()
+    loose_button = bar.button(f"FilterButton:{loose['id']}")
+    assert loose_button is not None and loose_button.text() == loose["name"]
+    assert bar.button_names().index(group_button.text()) < bar.button_names().index(loose["name"])  # groups first
+    # The drop-down lists the same, the group as a submenu.
+    assert shots.saved_filters.action(f"SavedFilter:{in_group['id']}") is not None
+    assert window.findChild(type(menu), f"shotsSavedFiltersGroupMenu:{group['id']}") is not None
+    assert_named_and_documented(shots)
+    # Nothing of the shot list on the assets pane.
+    assert window.assets_pane.saved_filters_bar.button(f"FilterGroupButton:{group['id']}") is None
+
+    QTest.mouseClick(loose_button, Qt.MouseButton.LeftButton)
+    assert shots.filter.text() == "layout=done"
+    assert visible_ids(shots) == kitsu_ids(window, shots, "layout=done") == {main.shots["SQ01/SH010"]}
+    assert loose_button.isChecked() and not group_button.isChecked()
+    grouped.trigger()
+    assert shots.filter.text() == "animation=wip"
+    assert visible_ids(shots) == {main.shots["SQ01/SH010"]}
+    assert group_button.isChecked() and not loose_button.isChecked()
+
+    # A filter another client adds shows up after a reload.
+    later = run_async(qtbot, session.post("/data/user/filters", {
+        "name": unique("retakes"), "query": "status=retake", "list_type": "shot", "project_id": main.id}))
+    assert bar.button(f"FilterButton:{later['id']}") is None
+    task = shots.reload_saved_filters()
+    assert task is not None
+    qtbot.waitUntil(task.done, timeout=WAIT_MS)
+    task.result()
+    later_button = bar.button(f"FilterButton:{later['id']}")
+    assert later_button is not None and later_button.text() == later["name"]
+    QTest.mouseClick(later_button, Qt.MouseButton.LeftButton)
+    assert visible_ids(shots) == kitsu_ids(window, shots, "status=retake") == {main.shots["SQ01/SH020"]}
+    for fid in (in_group["id"], loose["id"], later["id"]):
+        run_async(qtbot, filter_api.delete_filter(session, fid))
+    run_async(qtbot, filter_api.delete_filter_group(session, group["id"]))
+
+
+def test_rename_and_delete_round_trip_through_the_server(
+        qtbot: QtBot, open_main: Callable[[], MainWindow], production: Production,
+        signed_in: SignedInUser) -> None:
+    main = production.main
+    created = run_async(qtbot, filter_api.create_filter(
+        signed_in.session, list_type="shot", name=unique("old-name"), query="sq01", project_id=main.id))
+    window = open_main()
+    shots, bar = window.shots_pane, window.shots_pane.saved_filters_bar
+    assert bar.button(f"FilterButton:{created.id}") is not None
+
+    # Rename from the button's arrow menu: the dialog shows the current name.
+    new_name = unique("new name")
+    seen: list[str] = []
+
+    def rename(dialog: QInputDialog) -> None:
+        seen.append(dialog.textValue())
+        dialog.setTextValue(new_name)
+        dialog.accept()
+
+    answer_when_shown(shots, QInputDialog, "shotsRenameFilterDialog", rename)
+    action = bar.action(f"FilterButtonRename:{created.id}")
+    assert action is not None
+    action.trigger()
+    assert seen == [created.name]
+    qtbot.waitUntil(lambda: (b := bar.button(f"FilterButton:{created.id}")) is not None and b.text() == new_name,
+                    timeout=WAIT_MS)
+    on_server = server_filters(qtbot, signed_in, main.id)[created.id]
+    assert on_server.name == new_name and on_server.query == "sq01"  # the query is kept
+    renamed = shots.saved_filters.action(f"SavedFilter:{created.id}")
+    assert renamed is not None and renamed.text() == new_name
+
+    # Delete asks first: No keeps it, Yes deletes it on the server and removes the button.
+    delete = bar.action(f"FilterButtonDelete:{created.id}")
+    assert delete is not None
+    answer_when_shown(shots, QMessageBox, "shotsDeleteFilterConfirm",
+                      lambda box: box.button(QMessageBox.StandardButton.No).click())
+    delete.trigger()
+    assert created.id in server_filters(qtbot, signed_in, main.id)
+    assert bar.button(f"FilterButton:{created.id}") is not None
+    answer_when_shown(shots, QMessageBox, "shotsDeleteFilterConfirm",
+                      lambda box: box.button(QMessageBox.StandardButton.Yes).click())
+    delete = bar.action(f"FilterButtonDelete:{created.id}")
+    assert delete is not None
+    delete.trigger()
+    qtbot.waitUntil(lambda: bar.button(f"FilterButton:{created.id}") is None, timeout=WAIT_MS)
+    assert created.id not in server_filters(qtbot, signed_in, main.id)
+    assert shots.saved_filters.action(f"SavedFilter:{created.id}") is None
+
+
+def test_save_into_a_new_group_then_into_it_again(
+        qtbot: QtBot, open_main: Callable[[], MainWindow], production: Production,
+        signed_in: SignedInUser) -> None:
+    main = production.main
+    window = open_main()
+    shots, bar = window.shots_pane, window.shots_pane.saved_filters_bar
+    type_query(qtbot, shots, "animation=retake,wip")
+    name, group_name = unique("anim-open"), unique("Review")
+
+    def fill(dialog: SaveFilterDialog) -> None:
+        assert dialog.query.text() == "animation=retake,wip"
+        dialog.name.setText(name)
+        dialog.group.setCurrentIndex(dialog.group.findData(NEW_GROUP))
+        dialog.new_group.setText(group_name)
+        save = dialog.buttons.button(QDialogButtonBox.StandardButton.Save)
+        assert save is not None and save.isEnabled()
+        save.click()
+
+    answer_when_shown(shots, SaveFilterDialog, "shotsSaveFilterDialog", fill)
+    save = shots.saved_filters.action("SaveFilter")
+    assert save is not None and save.isEnabled()
+    save.trigger()
+    groups: dict[str, filter_api.FilterGroup] = {}
+    qtbot.waitUntil(lambda: bool(groups.update({g.id: g for g in shots.saved_filter_groups()
+                                                if g.name == group_name}) or groups), timeout=WAIT_MS)
+    (group,) = groups.values()
+    assert group.id in server_groups(qtbot, signed_in, main.id)
+    saved = [f for f in server_filters(qtbot, signed_in, main.id).values() if f.name == name]
+    assert len(saved) == 1 and saved[0].group_id == group.id and saved[0].query == "animation=retake,wip"
+    qtbot.waitUntil(lambda: bar.action(f"GroupFilter:{saved[0].id}") is not None, timeout=WAIT_MS)
+    group_button = bar.button(f"FilterGroupButton:{group.id}")
+    assert group_button is not None and group_button.text() == f"{group_name} (1)"
+
+    # Saved again into that group, without the dialog.
+    type_query(qtbot, shots, "layout=todo")
+    task = shots.save_current_filter(unique("layout-todo"), group_id=group.id)
+    assert task is not None
+    qtbot.waitUntil(task.done, timeout=WAIT_MS)
+    task.result()
+    group_button = bar.button(f"FilterGroupButton:{group.id}")
+    assert group_button is not None and group_button.text() == f"{group_name} (2)"
+    members = [f for f in server_filters(qtbot, signed_in, main.id).values() if f.group_id == group.id]
+    assert sorted(f.query for f in members) == ["animation=retake,wip", "layout=todo"]
+    # Deleting the group takes its filters with it (Zou's rule).
+    run_async(qtbot, filter_api.delete_filter_group(signed_in.session, group.id))
+    assert not [f for f in server_filters(qtbot, signed_in, main.id).values() if f.group_id == group.id]

@@ -6,11 +6,14 @@ by stable column keys. The main window feeds it rows.
 
 The filter box speaks the Kitsu filter language (`desktop.models.filtering.default_filter_factory`):
 rows update as the user types (debounced `FILTER_DELAY_MS`), hints about names Kitsu ignores show
-under the box (`<prefix>FilterHint`), Esc clears. Next to it, the saved-filters button
+under the box (`<prefix>FilterHint`), Esc clears. Next to it, the builder button
+(`<prefix>FilterBuilderButton`) opens the filter builder, and the saved-filters button
 (`<prefix>SavedFilters`, see `desktop.ui.filters`) lists the project's filters saved on the server for
-this list (Zou's `search_filters`, list type "shot" or "asset", shared with Kitsu). Saving and deleting
-go through a `ZouSession`: the one given to `set_session`, else the window's `session` attribute (the
-main window has one). With no session the pane emits `save_filter_requested(name, query)` or
+this list (Zou's `search_filters`, list type "shot" or "asset", shared with Kitsu); under them the same
+filters are buttons, grouped by Zou's filter groups (`<prefix>SavedFiltersBar`). Saving, renaming and
+deleting go through a `ZouSession` (calls in `desktop.api.filters`): the one given to `set_session`,
+else the window's `session` attribute (the main window has one). With no session the pane emits
+`save_filter_requested(name, query)`, `rename_filter_requested(filter_id, name)` or
 `delete_filter_requested(filter_id)` for its owner to handle, and shows nothing else.
 """
 
@@ -24,11 +27,11 @@ from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, Qt, QTimer,
 from PySide6.QtGui import QAction, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QDialog,
     QHBoxLayout,
     QHeaderView,
     QInputDialog,
     QLabel,
-    QLineEdit,
     QMenu,
     QMessageBox,
     QTableView,
@@ -37,16 +40,30 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.api import filters as filter_api
 from desktop.api.records import Project
 from desktop.models.columns import ColumnKind
 from desktop.models.entities import EntityTableModel, ThumbnailSource
-from desktop.models.filtering import FilterScope, RowFilterFactory, default_filter_factory
+from desktop.models.filtering import FilterScope, RowFilterFactory, context_for_scope, default_filter_factory
 from desktop.models.grouped import EntityViewModel
 from desktop.models.lookups import Lookups
 from desktop.models.roles import Role
 from desktop.settings import Settings
 from desktop.ui.delegates import EntityCellDelegate
-from desktop.ui.filters import SavedFilter, SavedFiltersButton, saved_filters_for
+from desktop.ui.filters import (
+    FilterBuilderDialog,
+    FilterGroup,
+    NewFilterGroupDialog,
+    SavedFilter,
+    SavedFiltersBar,
+    SavedFiltersButton,
+    SaveFilterDialog,
+    article,
+    builder_choices,
+    filter_groups_for,
+    next_group_color,
+    saved_filters_for,
+)
 from desktop.ui.panes.common import ErrorBanner, FilterEdit, named
 from desktop.ui.panes.inline_edit import InlineCellEditor
 
@@ -125,6 +142,7 @@ class EntityPane(QWidget):
     retry_requested = Signal()
     save_filter_requested = Signal(str, str)  # name, query: only when the pane has no session
     delete_filter_requested = Signal(str)  # saved filter id: only when the pane has no session
+    rename_filter_requested = Signal(str, str)  # saved filter id, new name: only when the pane has no session
     saved_filters_changed = Signal()  # the saved-filters list was refreshed
 
     def __init__(self, kind: str, settings: Settings, lookups: Lookups | None = None,
@@ -141,6 +159,8 @@ class EntityPane(QWidget):
         self._filter_factory: RowFilterFactory = default_filter_factory
         self._session: Any = None
         self._search_filters: Mapping[str, Any] | None = None
+        self._filter_groups: Mapping[str, Any] | None = None
+        self.builder_dialog: FilterBuilderDialog | None = None
         self._saved_tasks: set[asyncio.Task[Any]] = set()
         named(self, f"{self.prefix}Pane", f"{self.noun.capitalize()} pane")
 
@@ -151,6 +171,11 @@ class EntityPane(QWidget):
         self.filter = named(FilterEdit(), f"{self.prefix}Filter", f"Filter {self.noun}")
         self.filter.setPlaceholderText(f"Filter {self.noun} (Ctrl+F)")
         self.saved_filters = SavedFiltersButton(self.prefix, self.noun)
+        self.saved_filters_bar = SavedFiltersBar(self.prefix, self.noun)
+        self.builder_button = named(QToolButton(), f"{self.prefix}FilterBuilderButton",
+                                    f"Build {article(self.noun)} {self.noun} filter")
+        self.builder_button.setText("Build…")
+        self.builder_button.setToolTip("Build a filter from task statuses, assignees, metadata… (as Kitsu's builder)")
         self.group_button = named(QToolButton(), f"{self.prefix}GroupButton",
                                   "Group by sequence" if kind == "shot" else "Group by asset type")
         self.group_button.setText("Group")
@@ -167,12 +192,14 @@ class EntityPane(QWidget):
         bar = QHBoxLayout()
         bar.setContentsMargins(0, 0, 0, 0)
         bar.addWidget(self.filter, 1)
+        bar.addWidget(self.builder_button)
         bar.addWidget(self.saved_filters)
         bar.addWidget(self.group_button)
         bar.addWidget(self.count_label)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(bar)
+        layout.addWidget(self.saved_filters_bar)
         layout.addWidget(self.hint_label)
         layout.addWidget(self.error)
         layout.addWidget(self.table, 1)
@@ -187,6 +214,13 @@ class EntityPane(QWidget):
         self.saved_filters.apply_requested.connect(self.apply_saved_query)
         self.saved_filters.save_requested.connect(self.save_current_filter)
         self.saved_filters.delete_requested.connect(lambda fid: self.delete_saved_filter(fid, confirm=True))
+        self.saved_filters.rename_requested.connect(lambda fid: self.rename_saved_filter(fid))
+        self.saved_filters.new_group_requested.connect(lambda: self.create_filter_group())
+        self.saved_filters_bar.apply_requested.connect(self.apply_saved_query)
+        self.saved_filters_bar.rename_requested.connect(lambda fid: self.rename_saved_filter(fid))
+        self.saved_filters_bar.delete_requested.connect(lambda fid: self.delete_saved_filter(fid, confirm=True))
+        self.filter.textChanged.connect(self.saved_filters_bar.set_current_query)
+        self.builder_button.clicked.connect(lambda: self.open_filter_builder())
         self.filter.escaped.connect(self.table.setFocus)
         self.table.escape_pressed.connect(self.filter.clear)
         self.group_button.toggled.connect(self._set_grouping)
@@ -253,28 +287,50 @@ class EntityPane(QWidget):
             return self._session
         window = self.window()
         session = getattr(window, "session", None) if window is not self else None
-        return session if all(callable(getattr(session, m, None)) for m in ("get", "post", "delete")) else None
+        return session if all(callable(getattr(session, m, None)) for m in ("get", "post", "put", "delete")) else None
 
     def set_saved_filters(self, search_filters: Mapping[str, Any] | None) -> None:
         """Zou's `search_filters` ({list_type: {project_id: [filter]}}); None: use the window's context."""
         self._search_filters = search_filters
         self._update_saved_filters()
 
+    def set_filter_groups(self, search_filter_groups: Mapping[str, Any] | None) -> None:
+        """Zou's `search_filter_groups` (same shape); None: use the window's context."""
+        self._filter_groups = search_filter_groups
+        self._update_saved_filters()
+
     def search_filters(self) -> Mapping[str, Any] | None:
         if self._search_filters is not None:
             return self._search_filters
+        return self._from_context("search_filters")
+
+    def search_filter_groups(self) -> Mapping[str, Any] | None:
+        if self._filter_groups is not None:
+            return self._filter_groups
+        return self._from_context("search_filter_groups")
+
+    def _from_context(self, key: str) -> Mapping[str, Any] | None:
         window = self.window()
         context = getattr(window, "context", None) if window is not self else None
-        value = getattr(context, "search_filters", None)
+        value = getattr(context, key, None)
+        if value is None:
+            raw = getattr(context, "raw", None)
+            value = raw.get(key) if isinstance(raw, Mapping) else None
         return value if isinstance(value, Mapping) else None
 
     def saved_filter_list(self) -> list[SavedFilter]:
         project_id = self.project.id if self.project else None
         return saved_filters_for(self.search_filters(), (self.kind, self.prefix), project_id)
 
+    def saved_filter_groups(self) -> list[FilterGroup]:
+        project_id = self.project.id if self.project else None
+        return filter_groups_for(self.search_filter_groups(), (self.kind, self.prefix), project_id)
+
     def _update_saved_filters(self) -> None:
-        self.saved_filters.set_filters(self.saved_filter_list())
+        filters, groups = self.saved_filter_list(), self.saved_filter_groups()
+        self.saved_filters.set_filters(filters, groups)
         self.saved_filters.setEnabled(self.project is not None)
+        self.saved_filters_bar.set_filters(filters if self.project else [], groups if self.project else [])
         self.saved_filters_changed.emit()
 
     def apply_saved_query(self, query: str) -> None:
@@ -291,39 +347,93 @@ class EntityPane(QWidget):
         self.hint_label.setText(f"Could not {what} the saved filter: {exc}")
         self.hint_label.show()
 
-    def save_current_filter(self, name: str | None = None) -> asyncio.Task[Any] | None:
-        """Save the filter box's query as a named filter of this list on the server (asks the name)."""
+    def save_current_filter(self, name: str | None = None, group_id: str | None = None,
+                            new_group: str | None = None) -> asyncio.Task[Any] | None:
+        """Save the filter box's query as a named filter of this list on the server, in a group (an existing
+        one, or `new_group` created first) or in none. With no name, asks for it (and the group)."""
         query = self.filter.text().strip()
         if not query or self.project is None:
             return None
+        groups = self.saved_filter_groups()
         if name is None:
-            text, ok = QInputDialog.getText(self, "Save filter", f"Name of the {self.noun} filter:",
-                                            QLineEdit.EchoMode.Normal, query)
-            if not ok or not text.strip():
+            dialog = SaveFilterDialog(self.prefix, self.noun, query, groups, self)
+            if dialog.exec() != QDialog.DialogCode.Accepted or not dialog.choice().name:
                 return None
-            name = text.strip()
+            choice = dialog.choice()
+            name, group_id, new_group = choice.name, choice.group_id, choice.new_group
         session = self.zou_session()
         if session is None:
             self.save_filter_requested.emit(name, query)
             return None
-        body = {"name": name, "query": query, "list_type": self.kind, "project_id": self.project.id}
-        return self._run(self._change_filters("save", session.post("/data/user/filters", body)))
+        group = next((g for g in groups if g.id == group_id), None)
+        return self._run(self._change_filters("save", self._save(session, name, query, group, new_group, groups)))
+
+    async def _save(self, session: Any, name: str, query: str, group: FilterGroup | None, new_group: str | None,
+                    groups: list[FilterGroup]) -> None:
+        assert self.project is not None
+        if new_group:
+            group = await filter_api.create_filter_group(session, list_type=self.kind, name=new_group,
+                                                         project_id=self.project.id, color=next_group_color(groups))
+        await filter_api.create_filter(session, list_type=self.kind, name=name, query=query,
+                                       project_id=self.project.id, group=group)
+
+    def rename_saved_filter(self, filter_id: str, name: str | None = None) -> asyncio.Task[Any] | None:
+        """Rename a saved filter on the server (`PUT /data/user/filters/{id}`); with no name, asks for it."""
+        current = next((f for f in self.saved_filter_list() if f.id == filter_id), None)
+        if name is None:
+            dialog = QInputDialog(self)
+            dialog.setObjectName(f"{self.prefix}RenameFilterDialog")
+            dialog.setAccessibleName("Rename the saved filter")
+            dialog.setWindowTitle("Rename saved filter")
+            dialog.setLabelText(f"New name of the {self.noun} filter:")
+            dialog.setTextValue(current.name if current else "")
+            if dialog.exec() != QDialog.DialogCode.Accepted or not dialog.textValue().strip():
+                return None
+            name = dialog.textValue().strip()
+        session = self.zou_session()
+        if session is None:
+            self.rename_filter_requested.emit(filter_id, name)
+            return None
+        return self._run(self._change_filters("rename", filter_api.rename_filter(session, filter_id, name)))
 
     def delete_saved_filter(self, filter_id: str, confirm: bool = False) -> asyncio.Task[Any] | None:
         if confirm:
             names = [f.name for f in self.saved_filter_list() if f.id == filter_id]
-            answer = QMessageBox.question(self, "Delete saved filter",
-                                          f"Delete the saved filter “{names[0] if names else filter_id}”?")
+            box = QMessageBox(QMessageBox.Icon.Question, "Delete saved filter",
+                              f"Delete the saved filter “{names[0] if names else filter_id}”?",
+                              QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
+            box.setObjectName(f"{self.prefix}DeleteFilterConfirm")
+            box.setAccessibleName("Confirm deleting the saved filter")
+            box.setDefaultButton(QMessageBox.StandardButton.No)
+            answer = box.exec()
+            box.deleteLater()
             if answer != QMessageBox.StandardButton.Yes:
                 return None
         session = self.zou_session()
         if session is None:
             self.delete_filter_requested.emit(filter_id)
             return None
-        return self._run(self._change_filters("delete", session.delete(f"/data/user/filters/{filter_id}")))
+        return self._run(self._change_filters("delete", filter_api.delete_filter(session, filter_id)))
+
+    def create_filter_group(self, name: str | None = None, color: str | None = None) -> asyncio.Task[Any] | None:
+        """A new filter group of this list and project on the server; with no name, asks for it."""
+        if self.project is None:
+            return None
+        groups = self.saved_filter_groups()
+        if name is None:
+            dialog = NewFilterGroupDialog(self.prefix, self.noun, next_group_color(groups), self)
+            if dialog.exec() != QDialog.DialogCode.Accepted or not dialog.values()[0]:
+                return None
+            name, color = dialog.values()
+        session = self.zou_session()
+        if session is None:
+            return None
+        return self._run(self._change_filters("create the group of", filter_api.create_filter_group(
+            session, list_type=self.kind, name=name, project_id=self.project.id,
+            color=color or next_group_color(groups))))
 
     def reload_saved_filters(self) -> asyncio.Task[Any] | None:
-        """Read the saved filters back from the server (`GET /data/user/filters`)."""
+        """Read the saved filters and filter groups back from the server (`GET /data/user/filters`, …)."""
         session = self.zou_session()
         if session is None:
             return None
@@ -334,12 +444,27 @@ class EntityPane(QWidget):
         try:
             if change is not None:
                 await change
-            data = await session.get("/data/user/filters")
+            filters = await filter_api.list_filters(session)
+            groups = await filter_api.list_filter_groups(session)
         except Exception as exc:  # shown to the user; the list stays as it was
             self._saved_filter_error(what, exc)
             return
-        if isinstance(data, Mapping):
-            self.set_saved_filters(data)
+        self._search_filters, self._filter_groups = filters, groups
+        self._update_saved_filters()
+
+    # ------------------------------------------------------------------ filter builder
+    def open_filter_builder(self) -> FilterBuilderDialog:
+        """The builder dialog with this project's choices, pre-filled from the box; OK puts its query in the box."""
+        if self.builder_dialog is not None:
+            self.builder_dialog.setObjectName("")
+            self.builder_dialog.deleteLater()
+        scope = FilterScope(self.kind, self.project, self.lookups)
+        dialog = self.builder_dialog = FilterBuilderDialog(
+            self.prefix, self.noun, builder_choices(self.kind, self.project, self.lookups), self.filter.text(),
+            context_for_scope(scope), self)
+        dialog.query_accepted.connect(self.apply_saved_query)
+        dialog.open()
+        return dialog
 
     # ------------------------------------------------------------------ selection
     def current_entity_id(self) -> str | None:
