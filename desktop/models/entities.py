@@ -59,6 +59,7 @@ class EntityTableModel(QAbstractTableModel):
     columns_changed = Signal()
     edit_requested = Signal(int, object)  # source row, CellEdit: a valid cell edit for the pane to save
     edit_failed = Signal(str)  # why a typed value was refused (nothing changed)
+    rows_edited = Signal(int, int)  # first, last source row whose values were replaced in place
 
     def __init__(self, kind: str, lookups: Lookups | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -358,6 +359,7 @@ class EntityTableModel(QAbstractTableModel):
         self._sort_cache = {}
         if "name" in updates:
             self._default_keys = []
+        self.rows_edited.emit(row, row)
         self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.specs) - 1), [])
 
     def row_of_id(self, entity_id: str, hint: int = -1) -> int | None:

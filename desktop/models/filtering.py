@@ -51,6 +51,14 @@ class RowFilter(Protocol):
     def __call__(self, table: WithTasksTable, query: str) -> FilterResult: ...
 
 
+def forget_rows(row_filter: RowFilter, table: WithTasksTable, first: int, last: int) -> None:
+    """Tell a filter that rows `first..last` of `table` were edited in place (its per-row cache is stale).
+    Filters without a cache need not implement `rows_edited`."""
+    hook = getattr(row_filter, "rows_edited", None)
+    if hook is not None:
+        hook(table, first, last)
+
+
 RowFilterFactory = Callable[[FilterScope], RowFilter]
 
 SEARCH_FIELDS = ("name", "sequence_name", "episode_name", "asset_type_name", "description")
@@ -81,6 +89,10 @@ class SubstringFilter:
         elif len(self._hay) > len(rows):
             del self._hay[len(rows):]
         return self._hay
+
+    def rows_edited(self, table: WithTasksTable, first: int, last: int) -> None:
+        if table is self._table:
+            del self._hay[first:]  # rebuilt from `first` on the next query (edits are rare)
 
     def __call__(self, table: WithTasksTable, query: str) -> FilterResult:
         words = query.lower().split()
@@ -128,8 +140,9 @@ def context_for_scope(scope: FilterScope) -> FilterContext:
 # The row and task fields the engine reads (desktop/filtering/index.py and filters.py); adapting only
 # these keeps the one-off adaptation of 10,000 shots x 8 tasks cheap.
 ENGINE_ROW_FIELDS = ("id", "name", "sequence_name", "episode_name", "asset_type_name", "asset_type_id", "data",
-                     "preview_file_id", "ready_for", "departments", "email", "first_name", "last_name")
-ENGINE_TASK_FIELDS = ("id", "task_type_id", "task_status_id", "assignees", "priority")
+                     "preview_file_id", "ready_for", "departments", "email", "first_name", "last_name",
+                     "nb_entities_out")
+ENGINE_TASK_FIELDS = ("id", "task_type_id", "task_status_id", "assignees", "priority", "nb_assets_ready")
 
 
 class LazyTaskMap(Mapping[Any, Mapping[str, Any]]):
@@ -161,6 +174,10 @@ class LazyTaskMap(Mapping[Any, Mapping[str, Any]]):
             task = {name: row[p] for name, p in zip(self._names, self._positions, strict=True) if p < len(row)}
         self._built[key] = task
         return task
+
+    def forget(self, key: Any) -> None:
+        self.raw.pop(key, None)
+        self._built.pop(key, None)
 
     def __getitem__(self, key: Any) -> Mapping[str, Any]:
         task = self.get(key)
@@ -222,8 +239,7 @@ class KitsuFilter:
     Per table it keeps the adapted row dicts and the `Index`, rebuilt only when rows are added (a
     streamed batch) or the table is replaced; compiled queries are cached by text, so a keystroke is
     one `compile_query` (first time only) and one `select`. Diagnostics become the hints. Row dicts and the task
-    dicts already read are a snapshot: an edit to a loaded row shows in the filter once the table
-    grows or is reloaded.
+    dicts already read are a snapshot, refreshed for the rows the model reports edited (`rows_edited`).
     """
 
     CACHE_SIZE = 64
@@ -243,10 +259,25 @@ class KitsuFilter:
         if table is not self._table or n < len(self._rows):
             self._table, self._rows, self._tasks, self._index = table, [], None, None
         if self._index is None or n != len(self._rows):
-            rows, self._tasks = table_to_engine_rows(table, len(self._rows), self._tasks)
-            self._rows.extend(rows)
+            if n != len(self._rows) or self._tasks is None:  # else only edited rows were re-adapted
+                rows, self._tasks = table_to_engine_rows(table, len(self._rows), self._tasks)
+                self._rows.extend(rows)
             self._index = Index(self.context.entity, self._rows, self._tasks)
         return self._index
+
+    def rows_edited(self, table: WithTasksTable, first: int, last: int) -> None:
+        if table is not self._table or self._tasks is None:
+            return
+        last = min(last, len(self._rows) - 1)
+        for r in range(first, last + 1):
+            # Re-adapt the edited rows (their tasks too: a status change replaces the task row) and
+            # rebuild the index on the next query.
+            for task_id in self._rows[r].get("tasks", ()):
+                self._tasks.forget(task_id)
+            fresh = WithTasksTable(table.kind, table.entity_fields, table.task_fields, [table.rows[r]])
+            rows, _ = table_to_engine_rows(fresh, 0, self._tasks)
+            self._rows[r] = rows[0]
+        self._index = None
 
     def compiled(self, query: str) -> CompiledFilter:
         hit = self._compiled.get(query)

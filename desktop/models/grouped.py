@@ -30,7 +30,7 @@ from PySide6.QtGui import QBrush, QColor, QFont
 
 from desktop.models import roles as R
 from desktop.models.entities import EDIT, EntityTableModel
-from desktop.models.filtering import FilterResult, RowFilter, SubstringFilter
+from desktop.models.filtering import FilterResult, RowFilter, SubstringFilter, forget_rows
 from desktop.models.lookups import natural_key
 from desktop.models.roles import Role
 
@@ -74,6 +74,7 @@ class EntityViewModel(QAbstractTableModel):
         source.modelAboutToBeReset.connect(self.beginResetModel)
         source.modelReset.connect(self._on_source_reset)
         source.rowsInserted.connect(self._on_rows_inserted)
+        source.rows_edited.connect(self._on_rows_edited)
         source.rowsAboutToBeRemoved.connect(self._on_rows_about_to_be_removed)
         source.rowsRemoved.connect(self._on_source_reset)
         source.columnsAboutToBeInserted.connect(self._on_columns_about_to_be_inserted)
@@ -300,6 +301,15 @@ class EntityViewModel(QAbstractTableModel):
         if self._query:
             self._run_filter()
         self._apply(self._compute())
+
+    def _on_rows_edited(self, first: int, last: int) -> None:
+        """Values changed in place (an inline edit, a saved dialog): the filter sees the new values."""
+        table = self._source.table
+        if table is not None:
+            forget_rows(self._row_filter, table, first, last)
+        if self._query:
+            self._run_filter()
+            self._apply(self._compute())
 
     def _on_columns_about_to_be_inserted(self, parent: Index, first: int, last: int) -> None:
         del parent

@@ -20,6 +20,7 @@ from desktop.models import (
     EntityTasksModel,
     EntityViewModel,
     FilterResult,
+    FilterScope,
     Lookups,
     MyTasksModel,
     ProjectListModel,
@@ -27,6 +28,7 @@ from desktop.models import (
     SubstringFilter,
     natural_key,
 )
+from desktop.models.filtering import kitsu_filter_factory
 from tests.helpers.seed import ASSET_FIELDS, TASK_FIELDS, big_lookups, big_records, big_table
 
 # Qt's C++ model tester reports problems as Qt warnings: make any warning fail the test. Pixmaps (project
@@ -514,3 +516,44 @@ def test_models_need_no_event_loop(qapp: QApplication) -> None:
     assert proxy.index(0, 0).isValid() and not proxy.index(0, 0).parent().isValid()
     assert proxy.rowCount(proxy.index(0, 0)) == 0
     assert proxy.data(QModelIndex()) is None
+
+
+@pytest.mark.parametrize("engine", ["kitsu", "substring"])
+def test_an_edited_row_is_filtered_by_its_new_values(engine: str) -> None:
+    """An inline or dialog edit changes a loaded row in place: an active filter sees the new value at once
+    (the filter's per-row cache is refreshed for that row, not left stale until a reload)."""
+    lookups, project = big_records()
+    src = EntityTableModel("shot", lookups)
+    src.set_project(project)
+    src.set_table(big_table(200, big_lookups()))
+    proxy = EntityViewModel(src)
+    if engine == "kitsu":
+        proxy.set_row_filter(kitsu_filter_factory(FilterScope("shot", project, lookups)))
+    proxy.set_query("renamedshot")
+    assert proxy.matching_count() == 0
+    src.update_row(7, {"name": "RenamedShot"})
+    assert proxy.matching_count() == 1
+    assert proxy.entity_rows() == [7]
+    src.update_row(7, {"name": "SH9999"})
+    assert proxy.matching_count() == 0
+    proxy.set_query("")
+    assert proxy.matching_count() == 200
+
+
+def test_pane_filter_reads_the_assets_ready_counts() -> None:
+    """`assetsready=` compares a task's nb_assets_ready with its entity's nb_entities_out: the pane's
+    filter must be given both fields (without them every row matched)."""
+    lk = big_lookups()
+    lookups, project = big_records(lk)
+    table = big_table(50, lk)
+    layout = next(tt_id for tt_id, name in lk.task_types if name == "Layout")
+    tpos, ttype = TASK_FIELDS.index("nb_assets_ready"), TASK_FIELDS.index("task_type_id")
+    task = next(t for t in table.tasks(table.rows[3]) if t[ttype] == layout)
+    table.rows[3][table.col("nb_entities_out")] = 2  # two assets cast in shot 3 ...
+    task[tpos] = 2  # ... both ready for its layout
+    src = EntityTableModel("shot", lookups)
+    src.set_project(project)
+    src.set_table(table)
+    proxy = EntityViewModel(src, kitsu_filter_factory(FilterScope("shot", project, lookups)))
+    proxy.set_query("assetsready=Layout")
+    assert proxy.entity_rows() == [3]
