@@ -12,7 +12,16 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import figures as _figures  # noqa: F401  (registers the figures)
-from benchmarks.harness import REGISTRY, Context, FigureResult, render_markdown, render_table, run_figures, to_json
+from benchmarks.harness import (
+    REGISTRY,
+    Context,
+    FigureResult,
+    render_markdown,
+    render_table,
+    run_figures,
+    source_info,
+    to_json,
+)
 from benchmarks.seed import FULL, TINY, Production, ensure_production, start_bench_server
 
 RESULTS = Path(__file__).with_name("results")
@@ -32,6 +41,7 @@ def run_report(ctx: Context, prod: Production | None, *, runs: int, warmup: int,
 
     t0 = time.monotonic()
     load_before = os.getloadavg()
+    source = source_info()
     results = run_figures(ctx, figs, runs=runs, warmup=warmup, progress=progress)
     info: dict[str, Any] = {
         "zou_version": ctx.zou_version,
@@ -41,6 +51,7 @@ def run_report(ctx: Context, prod: Production | None, *, runs: int, warmup: int,
         "restore_seconds": prod.restore_seconds if prod else None,
         "bench_seconds": round(time.monotonic() - t0, 1),
         "load_avg_before": load_before,  # other processes on the machine make the run noisier
+        "source": source,
     }
     report = to_json(results, info, runs, warmup)
     table = render_table(results)
@@ -60,7 +71,10 @@ def run_report(ctx: Context, prod: Production | None, *, runs: int, warmup: int,
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(report, indent=1) + "\n")
         machine = report["machine"]
-        header = (f"{report['date'][:10]} · Zou {ctx.zou_version} · {ctx.dataset.name} dataset · "
+        dirty = len(source["uncommitted_app_files"])
+        header = (f"{report['date'][:10]} · commit {source['commit']}"
+                  f"{f' (+{dirty} uncommitted files in desktop/)' if dirty else ''} · Zou {ctx.zou_version} · "
+                  f"{ctx.dataset.name} dataset · "
                   f"{machine.get('cores')} cores, {machine.get('ram_gib')} GiB RAM · "
                   f"min/median/max of {runs} runs after {warmup} warm-up · load average "
                   f"{load_before[0]:.1f} before, {machine.get('load_avg', [0])[0]:.1f} after\n\n")

@@ -48,10 +48,16 @@ class Sample:
 
 @dataclass
 class Contender:
+    """One thing timed in a figure. `shared`: contenders with the same key in one group of figures run
+    once per round and all get that run's Sample (e.g. the bare httpx GET is the reference of several
+    figures; one process measures every main-window figure); `pick` turns it into this figure's Sample."""
+
     label: str
     run: Callable[[Context], Sample] | None = None
     slate: bool = False
     na: str | None = None  # why it cannot be measured yet ("n/a" row)
+    shared: str | None = None
+    pick: Callable[[Sample], Sample] | None = None
 
 
 def slate_na(reason: str, label: str = "Slate") -> Contender:
@@ -83,6 +89,7 @@ class Figure:
     reference: str | None = None  # the contender ratios are taken against
     targets: list[Target] = field(default_factory=list)
     note: str = ""
+    group: str | None = None  # figures of one group run their rounds together (see run_figures)
 
     def value(self, sample: Sample) -> float:
         if self.unit == "MB/s":
@@ -301,23 +308,66 @@ class FigureResult:
 
 def run_figures(ctx: Context, figures: list[Figure], runs: int = 5, warmup: int = 1,
                 progress: Callable[[str], None] | None = None) -> list[FigureResult]:
-    results = []
+    """Run every figure: 1 round = every contender once; `warmup` rounds are not counted.
+
+    Figures of the same `group` run their rounds together, and their contenders with the same `shared`
+    key run once per round for all of them: the same runs serve as the reference of several figures."""
+    results = {fig.key: FigureResult(fig, [ContenderResult(c.label, c.slate, na=c.na) for c in fig.contenders])
+               for fig in figures}
+    groups: dict[str, list[Figure]] = {}
     for fig in figures:
-        res = FigureResult(fig, [ContenderResult(c.label, c.slate, na=c.na) for c in fig.contenders])
-        live = [(c, r) for c, r in zip(fig.contenders, res.contenders, strict=True) if c.run and not c.na]
-        for rnd in range(warmup + runs):
-            for contender, out in live:
-                if out.error is not None:
-                    continue
-                assert contender.run is not None
+        groups.setdefault(fig.group or f"\x00{fig.key}", []).append(fig)
+    for members in groups.values():
+        _run_group(ctx, members, results, runs, warmup, progress)
+    out = []
+    for fig in figures:
+        res = results[fig.key]
+        ref = res.by_label(fig.reference)
+        if ref is not None and ref.stats is not None:
+            for c in res.contenders:
+                if c.stats is not None:
+                    c.ratio = c.stats["median"] / ref.stats["median"]
+        out.append(res)
+    return out
+
+
+Member = tuple[Figure, Contender, ContenderResult]
+
+
+def _run_group(ctx: Context, figures: list[Figure], results: dict[str, FigureResult], runs: int, warmup: int,
+               progress: Callable[[str], None] | None) -> None:
+    jobs: dict[Any, list[Member]] = {}  # one job per distinct run, in order of first appearance
+    for fig in figures:
+        for contender, out in zip(fig.contenders, results[fig.key].contenders, strict=True):
+            if contender.run is not None and not contender.na:
+                jobs.setdefault(contender.shared or id(contender), []).append((fig, contender, out))
+
+    def failed(members: list[Member], exc: Exception) -> None:
+        error = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ''}"
+        for fig, contender, out in members:
+            out.error = error
+            if progress:
+                progress(f"{fig.key} / {contender.label}: {error}")
+
+    for rnd in range(warmup + runs):
+        for members in jobs.values():
+            live = [m for m in members if m[2].error is None]
+            if not live:
+                continue
+            run = live[0][1].run
+            assert run is not None
+            try:
+                shared_sample = run(ctx)
+            except Exception as exc:
+                failed(live, exc)
+                continue
+            warm = rnd < warmup
+            for fig, contender, out in live:
                 try:
-                    sample = contender.run(ctx)
+                    sample = contender.pick(shared_sample) if contender.pick else shared_sample
                 except Exception as exc:
-                    out.error = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0][:200]}"
-                    if progress:
-                        progress(f"{fig.key} / {contender.label}: {out.error}")
+                    failed([(fig, contender, out)], exc)
                     continue
-                warm = rnd < warmup
                 if not warm:
                     out.values.append(fig.value(sample))
                 out.nbytes = sample.nbytes
@@ -325,13 +375,6 @@ def run_figures(ctx: Context, figures: list[Figure], runs: int = 5, warmup: int 
                 if progress:
                     tag = "warm-up" if warm else f"run {rnd - warmup + 1}/{runs}"
                     progress(f"{fig.key} / {contender.label}: {tag} {fig.value(sample):.3f} {fig.unit}")
-        ref = res.by_label(fig.reference)
-        if ref is not None and ref.stats is not None:
-            for c in res.contenders:
-                if c.stats is not None:
-                    c.ratio = c.stats["median"] / ref.stats["median"]
-        results.append(res)
-    return results
 
 
 # ---------------------------------------------------------------------------------------------- output
@@ -347,6 +390,19 @@ def machine_info() -> dict[str, Any]:
     except OSError:
         pass
     return info
+
+
+def source_info() -> dict[str, Any]:
+    """The commit measured, and the files of the app that differed from it when the run started (the
+    working tree may be shared with people editing it)."""
+    root = Path(__file__).resolve().parents[1]
+
+    def git(*args: str) -> str:
+        proc = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, timeout=30)
+        return proc.stdout.strip() if proc.returncode == 0 else ""
+
+    changed = [ln[3:] for ln in git("status", "--porcelain", "--", "desktop").splitlines() if ln.strip()]
+    return {"commit": git("rev-parse", "--short", "HEAD") or "?", "uncommitted_app_files": changed}
 
 
 def _fmt(v: float | None) -> str:
