@@ -29,6 +29,10 @@ from tests.ui.auth_helpers import (  # noqa: F401 - fixtures
     type_into,
 )
 
+# The first test's time includes the module fixture that seeds the demo (60-150 s here, more on a
+# loaded machine): the suite's 120 s per-test limit would cut a healthy but slow seeding.
+pytestmark = pytest.mark.timeout(600)
+
 
 @pytest.fixture(scope="module")
 def demo_holder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, DemoServer]]:
