@@ -123,7 +123,8 @@ class Heartbeat:
         return out
 
     def stalls(self, start: float, end: float, top: int = 5) -> list[dict[str, float]]:
-        """The longest lateness windows in [start, end], longest first (ms, and offsets from start)."""
+        """The longest lateness windows in [start, end], longest first: `ms` the lateness, `cpu_ms` the UI
+        thread's CPU time over the whole gap (the lateness plus the 5 ms interval), offsets from start."""
         gaps = sorted(self.gaps(start, end), key=lambda g: g[0] - g[1])[:top]
         return [{"ms": round(max(0.0, (b - a) * 1000 - HEARTBEAT_MS), 2), "cpu_ms": round(cpu * 1000, 2),
                  "from_ms": round((a - start) * 1000, 1), "to_ms": round((b - start) * 1000, 1),
