@@ -250,14 +250,11 @@ class EntityTableModel(QAbstractTableModel):
             return
         known = {s.task_type_id for s in self.specs if s.kind is ColumnKind.TASK}
         tasks_pos, tt_pos = table.col("tasks"), table.task_col("task_type_id")
-        found: dict[str, None] = {}
-        for row in self._rows[first:last]:
-            for t in row[tasks_pos] or ():
-                ttid = t[tt_pos]
-                if ttid not in known and ttid not in found:
-                    found[ttid] = None
-        if not found:
+        # One set comprehension per batch (runs on every streamed batch: keep it in C as far as possible).
+        seen = {t[tt_pos] for row in self._rows[first:last] for t in (row[tasks_pos] or ())}
+        if seen <= known:
             return
+        found = dict.fromkeys(sorted(seen - known))
         specs = [task_type_column(self.lookups.task_types.get(ttid) or TaskType(
             id=ttid, name=f"Task type {ttid[:8]}", short_name="", color="#999999", priority=999,
             for_entity="Shot" if self.kind == "shot" else "Asset", department_id=None)) for ttid in found]
@@ -525,8 +522,15 @@ class EntityTableModel(QAbstractTableModel):
 
     def group_of(self, row: int) -> tuple[str, str]:
         """(group id, group title): the sequence of a shot, the asset type of an asset."""
+        groups = self.groups_until(row + 1)
+        return groups[row] if row < len(groups) else ("", "")
+
+    def groups_until(self, count: int) -> list[tuple[str, str]]:
+        """(group id, group title) of rows 0..count-1 (and more), computed once per row."""
         groups = self._group_keys
-        if len(groups) <= row and self.table is not None:
+        if len(groups) >= count:
+            return groups
+        if self.table is not None:
             table = self.table
             if self.kind == "shot":
                 seq_id = table.col("sequence_id") if table.has("sequence_id") else -1
@@ -544,4 +548,4 @@ class EntityTableModel(QAbstractTableModel):
                 for r in self._rows[len(groups):self._count]:
                     title = str(r[type_name] or "") if type_name >= 0 else ""
                     groups.append((str(r[type_id] or "") if type_id >= 0 else title, title or "No type"))
-        return groups[row] if row < len(groups) else ("", "")
+        return groups

@@ -14,7 +14,7 @@ current row) follow their items through every step.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter
 from typing import Any
 
 from PySide6.QtCore import (
@@ -331,15 +331,15 @@ class EntityViewModel(QAbstractTableModel):
         if n <= start:
             return
         gid_of_key = self._gid_of_key
-        for r in range(start, n):
-            key, title = src.group_of(r)
+        row_gid = self._row_gid
+        for key, title in src.groups_until(n)[start:n]:
             gid = gid_of_key.get(key)
             if gid is None:
                 gid = gid_of_key[key] = len(self._group_keys)
                 self._group_keys.append(key)
                 self._group_titles.append(title)
                 self._group_sort.append(natural_key(title))
-            self._row_gid.append(gid)
+            row_gid.append(gid)
         keys = src.default_keys()
         new = sorted(range(start, n), key=keys.__getitem__)
         # Timsort merges the two sorted runs in linear time.
@@ -377,20 +377,29 @@ class EntityViewModel(QAbstractTableModel):
         if not self._grouping:
             self._group_counts = {}
             return list(order)
+        # Rows grouped with their order inside each group kept: a stable sort on the group's rank, with
+        # C-level keys (this runs on every streamed batch over every row loaded so far).
         row_gid = self._row_gid
-        buckets: defaultdict[int, list[int]] = defaultdict(list)
-        for r in order:
-            buckets[row_gid[r]].append(r)
-        groups = sorted(buckets, key=lambda g: (self._group_sort[g], self._group_titles[g]))
+        present = set(map(row_gid.__getitem__, order))
+        groups = sorted(present, key=lambda g: (self._group_sort[g], self._group_titles[g]))
         if desc and self._sort_column >= 0 and self._source.specs[self._sort_column].key in GROUP_COLUMNS:
             groups.reverse()
-        self._group_counts = {g: len(b) for g, b in buckets.items()}
+        rank = [0] * len(self._group_keys)
+        for i, g in enumerate(groups):
+            rank[g] = i
+        row_rank = list(map(rank.__getitem__, row_gid))
+        ordered = sorted(order, key=row_rank.__getitem__)
+        counts = Counter(map(row_gid.__getitem__, ordered))
+        self._group_counts = dict(counts)
         items: list[int] = []
         collapsed = self._collapsed
+        at = 0
         for g in groups:
+            n = counts[g]
             items.append(-1 - g)
             if self._group_keys[g] not in collapsed:
-                items.extend(buckets[g])
+                items.extend(ordered[at:at + n])
+            at += n
         return items
 
     # ------------------------------------------------------------------ telling the views

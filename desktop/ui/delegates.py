@@ -7,6 +7,9 @@ cell and draw directly, so scrolling 10,000 rows stays smooth.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QTableView
@@ -20,9 +23,13 @@ Index = QModelIndex | QPersistentModelIndex
 _LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 _CENTER = Qt.AlignmentFlag.AlignCenter
-# Style state bits as ints: testing a Qt flag with `&` goes through Python's enum machinery per cell.
+# Style state bits as ints, and enum members as module constants: reaching `Enum.Member` through its
+# class costs a descriptor call, thousands of times per repaint.
 _SELECTED = QStyle.StateFlag.State_Selected.value
 _HAS_FOCUS = QStyle.StateFlag.State_HasFocus.value
+_ELIDE_RIGHT = Qt.TextElideMode.ElideRight
+_TASK, _THUMBNAIL, _FIELD = ColumnKind.TASK, ColumnKind.THUMBNAIL, ColumnKind.FIELD
+_CELL_CACHE_MAX = 60_000  # laid-out cells kept (a few screens' worth for each column width)
 
 
 def paint_chip(painter: QPainter, rect: QRect, chip: Chip, font: QFont, text_pen: QColor) -> None:
@@ -93,11 +100,16 @@ class EntityCellDelegate(QStyledItemDelegate):
         self._numeric: list[bool] = []
         self._pills: dict[tuple[str, str, int], QPixmap] = {}
         self._style: tuple[QColor, QColor, QBrush, QFontMetrics, QFont] | None = None
+        self._cells: dict[int, tuple[Any, ...]] = {}  # (source row << 10 | column) -> its layout
+        self._row_height = 0
         model.source.columns_changed.connect(self._columns_changed)
         model.source.modelReset.connect(self._columns_changed)
+        model.source.dataChanged.connect(self._forget_changed)
+        model.source.rows_edited.connect(self.forget_cells)
         self._columns_changed()
 
     def _columns_changed(self) -> None:
+        self._cells.clear()
         specs = self.model.source.specs
         self._kinds = [s.kind for s in specs]
         self._numeric = [s.numeric for s in specs]
@@ -105,6 +117,7 @@ class EntityCellDelegate(QStyledItemDelegate):
             self._pills.clear()
 
     def _style_for(self, option: QStyleOptionViewItem) -> tuple[QColor, QColor, QBrush, QFontMetrics, QFont]:
+        self._cells.clear()
         palette = option.palette
         font = QFont(option.font)
         self._style = (palette.text().color(), palette.highlightedText().color(), palette.highlight(),
@@ -135,58 +148,145 @@ class EntityCellDelegate(QStyledItemDelegate):
             self._pills[key] = pixmap
         return pixmap
 
+    def forget_cells(self, *args: object) -> None:
+        """Cell values changed (an edit, a reload): lay their text out again when next painted."""
+        del args
+        self._cells.clear()
+
+    def _forget_changed(self, top_left: QModelIndex, bottom_right: QModelIndex, roles: list[int]) -> None:
+        if roles != [DECORATION]:  # a thumbnail arriving changes no text
+            self._cells.clear()
+
+    def _layout(self, src: int, col: int, width: int, metrics: QFontMetrics) -> tuple[Any, ...]:
+        """What a cell draws at this width: the elided text (and alignment), or the chip and its initials.
+
+        Repaints during a load or while scrolling back show the same cells again and again: laying the
+        text out once per cell and width takes `elidedText` and the model's `data()` out of them."""
+        source = self.model.source
+        kind = self._kinds[col] if col < len(self._kinds) else _FIELD
+        if kind is _TASK:
+            chip = source.data_at(src, col, Role.Chip)
+            if chip is None:
+                return (width, 0)
+            pill = self._pill(chip, self._row_height, self._style[4] if self._style else QFont())
+            ratio = pill.devicePixelRatio()
+            pw, ph = int(pill.width() / ratio), int(pill.height() / ratio)
+            initials = ""
+            if chip.initials and width - pw - 12 > 8:
+                initials = metrics.elidedText(" ".join(chip.initials), _ELIDE_RIGHT, width - pw - 12)
+            return (width, 1, pill, pw, ph, initials)
+        if kind is _THUMBNAIL:
+            return (width, 2)
+        text = source.data_at(src, col, DISPLAY)
+        if not text:
+            return (width, 0)
+        if "\n" in text:
+            text = text.replace("\n", " ")
+        return (width, 3, metrics.elidedText(text, _ELIDE_RIGHT, width - 10), _RIGHT if self._numeric[col] else _LEFT)
+
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        """One cell, the way Qt asks (drag pixmaps, other views); the table itself paints whole rows
+        through `paint_rows`."""
         rect: QRect = option.rect
         state: int = option.state.value
-        model = self.model
         row, col = index.row(), index.column()
         text_color, highlighted, highlight, metrics, font = self._style or self._style_for(option)
-        src = model.source_row(row)
+        src = self.model.source_row(row)
         if src is None:
             self._paint_header(painter, rect, row, text_color, font)
             return
         selected = bool(state & _SELECTED)
         if selected:
             painter.fillRect(rect, highlight)
-        pen = highlighted if selected else text_color
-        kind = self._kinds[col] if col < len(self._kinds) else ColumnKind.FIELD
-        source = model.source
-        if kind is ColumnKind.TASK:
-            chip = source.data_at(src, col, Role.Chip)
-            if chip is not None:
-                pill = self._pill(chip, rect.height(), font)
-                width = int(pill.width() / pill.devicePixelRatio())
-                height = int(pill.height() / pill.devicePixelRatio())
-                painter.drawPixmap(rect.left() + 4, rect.top() + (rect.height() - height) // 2, pill)
-                if chip.initials:
-                    rest = QRect(rect.left() + width + 10, rect.top(), rect.width() - width - 12, rect.height())
-                    if rest.width() > 8:
-                        painter.setPen(pen)
-                        painter.drawText(rest, _LEFT, metrics.elidedText(" ".join(chip.initials),
-                                                                         Qt.TextElideMode.ElideRight, rest.width()))
-        elif kind is ColumnKind.THUMBNAIL:
-            pixmap = source.data_at(src, col, DECORATION)
-            if isinstance(pixmap, QPixmap):
-                painter.drawPixmap(rect.left() + (rect.width() - pixmap.width()) // 2,
-                                   rect.top() + (rect.height() - pixmap.height()) // 2, pixmap)
-        else:
-            text = source.data_at(src, col, DISPLAY)
-            if text:
-                inner = rect.adjusted(5, 0, -5, 0)
-                painter.setPen(pen)
-                if "\n" in text:
-                    text = text.replace("\n", " ")
-                painter.drawText(inner, _RIGHT if self._numeric[col] else _LEFT,
-                                 metrics.elidedText(text, Qt.TextElideMode.ElideRight, inner.width()))
+        self._paint_cell(painter, rect, src, col, highlighted if selected else text_color, metrics)
         if state & _HAS_FOCUS:
-            painter.save()
-            painter.setPen(QPen(highlight.color(), 1, Qt.PenStyle.DotLine))
-            painter.drawRect(rect.adjusted(0, 0, -1, -1))
-            painter.restore()
+            self._paint_focus(painter, rect, highlight)
+
+    def paint_rows(self, painter: QPainter, rows: range, top: int, height: int,
+                   columns: list[tuple[int, int, int]], selected: Callable[[int], bool],
+                   focus: tuple[int, int] | None, alternate: QBrush | None, row_width: int,
+                   style: tuple[QColor, QColor, QBrush, QFontMetrics, QFont]) -> None:
+        """Paint `rows` (proxy rows from y = `top`, `height` each) across `columns` ((column, x, width)
+        in visual order) in one Python call per screen instead of one per cell: a full-screen repaint
+        of 400 cells spends most of its time crossing between C++ and Python, not drawing."""
+        if style != self._style:
+            self._style = style
+            self._cells.clear()
+        text_color, highlighted, highlight, metrics, font = style
+        model = self.model
+        source_row = model.source_row
+        y = top
+        for row in rows:
+            src = source_row(row)
+            line = QRect(0, y, row_width, height)
+            # The row's background as Qt's style draws it under every cell (headers included).
+            if selected(row):
+                painter.fillRect(line, highlight)
+                pen = highlighted
+            else:
+                if alternate is not None and row & 1:
+                    painter.fillRect(line, alternate)
+                pen = text_color
+            if src is None:
+                self._paint_header_row(painter, line, row, text_color, font)
+            else:
+                for col, x, w in columns:
+                    self._paint_cell(painter, QRect(x, y, w, height), src, col, pen, metrics)
+                if focus is not None and focus[0] == row:
+                    for col, x, w in columns:
+                        if col == focus[1]:
+                            self._paint_focus(painter, QRect(x, y, w, height), highlight)
+            y += height
+
+    def _paint_cell(self, painter: QPainter, rect: QRect, src: int, col: int, pen: QColor,
+                    metrics: QFontMetrics) -> None:
+        width = rect.width()
+        if rect.height() != self._row_height:
+            self._row_height = rect.height()
+            self._cells.clear()
+        key = (src << 10) | col
+        cell = self._cells.get(key)
+        if cell is None or cell[0] != width:
+            if len(self._cells) > _CELL_CACHE_MAX:
+                self._cells.clear()
+            cell = self._cells[key] = self._layout(src, col, width, metrics)
+        what = cell[1]
+        if what == 3:
+            painter.setPen(pen)
+            painter.drawText(rect.adjusted(5, 0, -5, 0), cell[3], cell[2])
+        elif what == 1:
+            _, _, pill, pw, ph, initials = cell
+            painter.drawPixmap(rect.left() + 4, rect.top() + (rect.height() - ph) // 2, pill)
+            if initials:
+                painter.setPen(pen)
+                painter.drawText(QRect(rect.left() + pw + 10, rect.top(), width - pw - 12, rect.height()), _LEFT,
+                                 initials)
+        elif what == 2:
+            pixmap = self.model.source.data_at(src, col, DECORATION)  # thumbnails arrive later: never cached
+            if isinstance(pixmap, QPixmap):
+                painter.drawPixmap(rect.left() + (width - pixmap.width()) // 2,
+                                   rect.top() + (rect.height() - pixmap.height()) // 2, pixmap)
+
+    @staticmethod
+    def _paint_focus(painter: QPainter, rect: QRect, highlight: QBrush) -> None:
+        painter.save()
+        painter.setPen(QPen(highlight.color(), 1, Qt.PenStyle.DotLine))
+        painter.drawRect(rect.adjusted(0, 0, -1, -1))
+        painter.restore()
+
+    def _paint_header_row(self, painter: QPainter, line: QRect, row: int, text_color: QColor, font: QFont) -> None:
+        painter.fillRect(line, self._header_brush)
+        self._paint_header_title(painter, line, row, text_color, font)
 
     def _paint_header(self, painter: QPainter, rect: QRect, row: int, text_color: QColor, font: QFont) -> None:
         """A group header: its title runs across the row from the label column; each cell draws its slice."""
         painter.fillRect(rect, self._header_brush)
+        painter.save()
+        painter.setClipRect(rect)
+        self._paint_header_title(painter, rect, row, text_color, font)
+        painter.restore()
+
+    def _paint_header_title(self, painter: QPainter, rect: QRect, row: int, text_color: QColor, font: QFont) -> None:
         model = self.model
         x = self.view.columnViewportPosition(model.label_column) if self.view is not None else rect.left()
         if x > rect.right():
@@ -194,12 +294,10 @@ class EntityCellDelegate(QStyledItemDelegate):
         if self._bold is None:
             self._bold = QFont(font)
             self._bold.setBold(True)
-        painter.save()
-        painter.setClipRect(rect)
         painter.setFont(self._bold)
         painter.setPen(text_color)
         painter.drawText(QRect(x + 6, rect.top(), 4000, rect.height()), _LEFT, model.group_label(row))
-        painter.restore()
+        painter.setFont(font)
 
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
         model = index.model()

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+import shiboken6
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QWidget
@@ -83,7 +84,8 @@ def open_window(qtbot: QtBot, tmp_home: Path, signed_in: SignedInUser,
 
     yield make
     for window in windows:
-        window.close()
+        if shiboken6.isValid(window):  # a test may have closed (and so deleted) it already
+            window.close()
 
 
 def arrived(events: Events, key: str) -> bool:

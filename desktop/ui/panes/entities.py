@@ -24,7 +24,7 @@ from collections.abc import Coroutine, Mapping
 from typing import Any
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeyEvent
+from PySide6.QtGui import QAction, QFontMetrics, QKeyEvent, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -111,6 +111,56 @@ class EntityTableView(QTableView):
         self.setSortingEnabled(True)
 
     escape_pressed = Signal()
+    paint_rows_at_once = True
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        """Rows are painted by the delegate a screen at a time (see `EntityCellDelegate.paint_rows`).
+
+        What QTableView's own painting adds here is not used by this view: grid (hidden), spans, word
+        wrap, variable row heights (fixed), per-cell selection (whole rows are selected)."""
+        if not self.paint_rows_at_once:
+            super().paintEvent(event)  # Qt's per-cell painting (kept to check this one against it)
+            return
+        model = self.view_model
+        count = model.rowCount()
+        area = event.rect()
+        first = self.rowAt(area.top())
+        if count == 0 or first < 0:
+            return
+        last = self.rowAt(area.bottom())
+        last = count - 1 if last < 0 else last
+        header = self.horizontalHeader()
+        first_visual = max(header.visualIndexAt(area.left()), 0)
+        last_visual = header.visualIndexAt(area.right())
+        last_visual = header.count() - 1 if last_visual < 0 else last_visual
+        columns: list[tuple[int, int, int]] = []
+        for visual in range(first_visual, last_visual + 1):
+            col = header.logicalIndex(visual)
+            if not header.isSectionHidden(col):
+                columns.append((col, header.sectionViewportPosition(col), header.sectionSize(col)))
+        viewport = self.viewport()
+        palette = viewport.palette()
+        group = QPalette.ColorGroup.Active if self.isActiveWindow() else QPalette.ColorGroup.Inactive
+        font = self.font()
+        role = QPalette.ColorRole
+        style = (palette.color(group, role.Text), palette.color(group, role.HighlightedText),
+                 palette.brush(group, role.Highlight), QFontMetrics(font), font)
+        selection = self.selectionModel()
+        root = QModelIndex()
+        current = self.currentIndex()
+        focus = ((current.row(), current.column())
+                 if current.isValid() and (self.hasFocus() or viewport.hasFocus()) else None)
+        alternate = palette.brush(group, role.AlternateBase) if self.alternatingRowColors() else None
+        right = max(header.length() - header.offset(), 0)
+        painter = QPainter(viewport)
+        try:
+            painter.setFont(font)
+            self._delegate.paint_rows(painter, range(first, last + 1), self.rowViewportPosition(first),
+                                      self.rowHeight(first), columns,
+                                      lambda row: selection.isRowSelected(row, root), focus, alternate, right,
+                                      style)
+        finally:
+            painter.end()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Escape:
