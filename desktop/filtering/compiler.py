@@ -30,7 +30,7 @@ from desktop.filtering.filters import (
     StatusFilter,
     ThumbnailFilter,
 )
-from desktop.filtering.index import Index
+from desktop.filtering.index import BaseIndex
 from desktop.filtering.query import ParsedQuery, Span, parse_query
 
 DiagnosticKind = Literal[
@@ -101,7 +101,7 @@ class Diagnostic:
 
 @dataclass(frozen=True, slots=True)
 class CompiledFilter:
-    """A parsed and resolved query; evaluate it with `select` or `ids` against an `Index`."""
+    """A parsed and resolved query; evaluate it with `select` or `ids` against an index (`BaseIndex`)."""
 
     query: str
     keywords: tuple[str, ...]
@@ -120,7 +120,7 @@ class CompiledFilter:
         """True when no keyword or filter applies (an empty or fully-ignored query)."""
         return not self.filters and not any(k and "=" not in k for k in self.keywords)
 
-    def select(self, index: Index, positions: Sequence[int] | None = None) -> list[int]:
+    def select(self, index: BaseIndex, positions: Sequence[int] | None = None) -> list[int]:
         """Positions of the matching rows, ascending (the index's row order).
 
         `positions` restricts the candidates (e.g. rows already hidden by another control).
@@ -153,7 +153,7 @@ class CompiledFilter:
                     break
         return [i for i in candidates if i in accepted]
 
-    def ids(self, index: Index, positions: Sequence[int] | None = None) -> list[str]:
+    def ids(self, index: BaseIndex, positions: Sequence[int] | None = None) -> list[str]:
         """Ids of the matching rows, in the index's row order."""
         row_ids = index.ids
         return [row_ids[i] for i in self.select(index, positions)]

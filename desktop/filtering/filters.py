@@ -1,8 +1,11 @@
 """Resolved, immutable filters and their row predicates (spec §5-§6).
 
-Each filter narrows a list of row positions of an `Index`. Filters are evaluated a whole
-column at a time (one tight loop per filter, locals only) rather than row by row through a
-generic predicate call, which keeps 10,000-row lists well inside a keystroke's budget.
+Each filter narrows a list of row positions of an index (`BaseIndex`). Filters are evaluated
+a whole column at a time: the index gives the column (per row, the value the filter reads:
+the status of its Layout task, its metadata value's code, ...) and the filter keeps the
+positions whose value passes, in one tight loop with a set-membership test, rather than row
+by row through a generic predicate call. That keeps 10,000-row lists well inside a
+keystroke's budget.
 Every filter is pure, so chaining them (AND) or OR-ing their selections gives exactly
 Kitsu's `applyFilters` results.
 """
@@ -11,12 +14,12 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar, Final
 
 from desktop.filtering.context import Descriptor
-from desktop.filtering.index import Index
+from desktop.filtering.index import BaseIndex
 from desktop.filtering.jscompat import (
     MISSING,
     JSONParseError,
@@ -51,7 +54,7 @@ class Filter(ABC):
         return self.cost
 
     @abstractmethod
-    def select(self, index: Index, positions: Sequence[int]) -> list[int]: ...
+    def select(self, index: BaseIndex, positions: Sequence[int]) -> list[int]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,11 +66,13 @@ class AssetTypeFilter(Filter):
     asset_type_id: str | None
     excluding: bool
 
-    def select(self, index: Index, positions: Sequence[int]) -> list[int]:
+    def select(self, index: BaseIndex, positions: Sequence[int]) -> list[int]:
         if self.asset_type_id is None:
             return list(positions) if self.excluding else []
-        rows, wanted, excluding = index.rows, self.asset_type_id, self.excluding
-        return [i for i in positions if (rows[i].get("asset_type_id") == wanted) is not excluding]
+        column, wanted = index.row_field("asset_type_id"), self.asset_type_id
+        if self.excluding:
+            return [i for i in positions if column[i] != wanted]
+        return [i for i in positions if column[i] == wanted]
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,14 +84,14 @@ class StatusFilter(Filter):
     status_ids: frozenset[str]
     excluding: bool
 
-    def select(self, index: Index, positions: Sequence[int]) -> list[int]:
-        column, get_task, ids = index.task_ids_of_type(self.task_type_id), index.tasks.get, self.status_ids
+    def select(self, index: BaseIndex, positions: Sequence[int]) -> list[int]:
+        # None where the row has no task of that type: never in `ids`, so a missing task
+        # passes only the negated form, as in Kitsu.
+        column, ids = index.task_field(self.task_type_id, "task_status_id"), self.status_ids
         # Two specialised comprehensions: this is the hottest loop of typical queries.
         if self.excluding:
-            return [
-                i for i in positions if (task := get_task(column[i])) is None or task.get("task_status_id") not in ids
-            ]
-        return [i for i in positions if (task := get_task(column[i])) is not None and task.get("task_status_id") in ids]
+            return [i for i in positions if column[i] not in ids]
+        return [i for i in positions if column[i] in ids]
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,25 +103,11 @@ class StatusAnyFilter(Filter):
     status_ids: frozenset[str]
     excluding: bool
 
-    def select(self, index: Index, positions: Sequence[int]) -> list[int]:
-        per_row, get_task, ids, excluding = (
-            index.validation_task_ids(),
-            index.tasks.get,
-            self.status_ids,
-            self.excluding,
-        )
-        out = []
-        for i in positions:
-            # A plain loop with an early exit measured faster than any()/isdisjoint pipelines.
-            found = False
-            for task_id in per_row[i]:
-                task = get_task(task_id)
-                if task is not None and task.get("task_status_id") in ids:
-                    found = True
-                    break
-            if found is not excluding:
-                out.append(i)
-        return out
+    def select(self, index: BaseIndex, positions: Sequence[int]) -> list[int]:
+        per_row, ids = index.row_task_field("task_status_id"), self.status_ids
+        if self.excluding:
+            return [i for i in positions if ids.isdisjoint(per_row[i])]
+        return [i for i in positions if not ids.isdisjoint(per_row[i])]
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,11 +118,11 @@ class AssignationFilter(Filter):
     task_type_id: str
     assigned: bool
 
-    def select(self, index: Index, positions: Sequence[int]) -> list[int]:
-        column, get_task = index.task_ids_of_type(self.task_type_id), index.tasks.get
+    def select(self, index: BaseIndex, positions: Sequence[int]) -> list[int]:
+        column = index.task_field(self.task_type_id, "assignees")  # None without a task
         if self.assigned:
-            return [i for i in positions if (task := get_task(column[i])) is not None and task.get("assignees")]
-        return [i for i in positions if (task := get_task(column[i])) is None or not task.get("assignees")]
+            return [i for i in positions if column[i]]
+        return [i for i in positions if not column[i]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,42 +138,25 @@ class AssignedToFilter(Filter):
     def evaluation_cost(self) -> int:
         return 2 if self.task_type_id is not None else 4  # without a type: all the row's tasks
 
-    def select(self, index: Index, positions: Sequence[int]) -> list[int]:
-        get_task, people, excluding = index.tasks.get, self.person_ids, self.excluding
+    def select(self, index: BaseIndex, positions: Sequence[int]) -> list[int]:
+        people, excluding = self.person_ids, self.excluding
         if self.task_type_id is not None:
-            column = index.task_ids_of_type(self.task_type_id)
+            column = index.task_field(self.task_type_id, "assignees")  # None without a task
             if len(people) == 1:
                 # The common case; `in` on the short assignee list beats isdisjoint().
                 (person,) = people
-                return [
-                    i
-                    for i in positions
-                    if ((task := get_task(column[i])) is not None and person in (task.get("assignees") or ()))
-                    is not excluding
-                ]
+                return [i for i in positions if (person in (column[i] or ())) is not excluding]
             return [
                 i
                 for i in positions
-                # bool(): the `and` chain may yield the empty tuple, and `is not` needs a bool.
-                if bool(
-                    (task := get_task(column[i])) is not None
-                    and (assignees := task.get("assignees") or ())  # most lists are empty: skip the call
-                    and not people.isdisjoint(assignees)
-                )
-                is not excluding
+                # bool(): the `and` chain may yield the empty list, and `is not` needs a bool.
+                if bool((assignees := column[i]) and not people.isdisjoint(assignees)) is not excluding
             ]
-        per_row = index.row_task_ids()
-        out = []
-        for i in positions:
-            found = False
-            for task_id in per_row[i]:
-                task = get_task(task_id)
-                if task is not None and (assignees := task.get("assignees") or ()) and not people.isdisjoint(assignees):
-                    found = True
-                    break
-            if found is not excluding:
-                out.append(i)
-        return out
+        # Any of the row's tasks: its tasks' assignees in one tuple per row.
+        per_row = index.row_task_items("assignees", every_task=True)
+        if excluding:
+            return [i for i in positions if people.isdisjoint(per_row[i])]
+        return [i for i in positions if not people.isdisjoint(per_row[i])]
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,38 +169,24 @@ class DescriptorFilter(Filter):
     values: tuple[str, ...]
     excluding: bool
 
-    def select(self, index: Index, positions: Sequence[int]) -> list[int]:
-        rows, test, excluding = index.rows, self._tester(), self.excluding
-        field, fallback = self.descriptor.field_name, self.descriptor.entity_type != "Task"
-        # Metadata values repeat a lot (list choices, checklists): test each distinct
-        # string once per select. Checklists otherwise parse JSON on every row.
-        memo: dict[str, bool] = {}
-        number_memo: dict[float, bool] = {}
+    def select(self, index: BaseIndex, positions: Sequence[int]) -> list[int]:
+        # Metadata values repeat a lot (list choices, checklists): the index gives each row
+        # a code per distinct value, and each distinct value is tested once. Checklists
+        # would otherwise parse JSON on every row. (Only task rows carry entity_data, the
+        # fallback: a no-op for shots and assets.)
+        codes, values = index.descriptor_codes(self.descriptor.field_name, self.descriptor.entity_type != "Task")
+        test, excluding = self._tester(), self.excluding
+        if len(values) <= len(positions):
+            keep = [_matches(value, test) is not excluding for value in values]
+            return [i for i in positions if keep[codes[i]]]
+        memo: dict[int, bool] = {}  # few rows left: test only their values
         out = []
         for i in positions:
-            row = rows[i]
-            data = row.get("data")
-            # `type(...) is dict` first: isinstance() against the Mapping ABC is slow.
-            value = data.get(field, MISSING) if type(data) is dict or isinstance(data, Mapping) else MISSING
-            if fallback and (value is None or value is MISSING):
-                # Only task rows carry entity_data; a no-op for shots and assets.
-                extra = row.get("entity_data")
-                value = extra.get(field, MISSING) if type(extra) is dict or isinstance(extra, Mapping) else MISSING
-            if isinstance(value, str) and value:
-                ok = memo.get(value)
-                if ok is None:
-                    ok = memo[value] = test(value.lower())
-            elif is_number(value):
-                # 1 and 1.0 share a memo slot, correctly: they are the same JS number. NaN
-                # is falsy (never matches); 0 is accepted explicitly.
-                ok = number_memo.get(value)
-                if ok is None:
-                    ok = number_memo[value] = (value == 0 or is_truthy(value)) and test(value)
-            elif not is_truthy(value):
-                ok = False  # missing, null, "", false never match
-            else:
-                ok = test(value)
-            if ok is not excluding:
+            code = codes[i]
+            ok = memo.get(code)
+            if ok is None:
+                ok = memo[code] = _matches(values[code], test) is not excluding
+            if ok:
                 out.append(i)
         return out
 
@@ -247,6 +207,16 @@ class DescriptorFilter(Filter):
             return number_matches
         needles = [v.lower() for v in values]
         return lambda value: any(needle in to_js_string(value) for needle in needles)
+
+
+def _matches(value: object, test: Callable[[object], bool]) -> bool:
+    """Whether a descriptor value passes `test` (strings are tested lower-cased)."""
+    if isinstance(value, str) and value:
+        return test(value.lower())
+    if is_number(value):
+        # NaN is falsy (never matches); 0 is accepted explicitly.
+        return (value == 0 or is_truthy(value)) and test(value)
+    return is_truthy(value) and test(value)  # missing, null, "", false never match
 
 
 def _checklist_matches(value: object, key: str, is_true: bool) -> bool:
@@ -283,11 +253,11 @@ class DepartmentFilter(Filter):
     department_ids: frozenset[str]
     excluding: bool
 
-    def select(self, index: Index, positions: Sequence[int]) -> list[int]:
-        rows, ids, excluding = index.rows, self.department_ids, self.excluding
+    def select(self, index: BaseIndex, positions: Sequence[int]) -> list[int]:
+        column, ids, excluding = index.row_field("departments"), self.department_ids, self.excluding
         out = []
         for i in positions:
-            departments = rows[i].get("departments")
+            departments = column[i]
             if departments is None:
                 continue
             if (not ids.isdisjoint(departments)) is not excluding:
@@ -303,9 +273,11 @@ class ThumbnailFilter(Filter):
     cost: ClassVar[int] = 1
     excluding: bool
 
-    def select(self, index: Index, positions: Sequence[int]) -> list[int]:
-        rows, excluding = index.rows, self.excluding
-        return [i for i in positions if (rows[i].get("preview_file_id") not in ("", None)) is not excluding]
+    def select(self, index: BaseIndex, positions: Sequence[int]) -> list[int]:
+        column = index.row_field("preview_file_id")
+        if self.excluding:
+            return [i for i in positions if column[i] in ("", None)]
+        return [i for i in positions if column[i] not in ("", None)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -316,18 +288,15 @@ class PriorityFilter(Filter):
     task_type_id: str
     value: float
 
-    def select(self, index: Index, positions: Sequence[int]) -> list[int]:
-        column, get_task = index.task_ids_of_type(self.task_type_id), index.tasks.get
+    def select(self, index: BaseIndex, positions: Sequence[int]) -> list[int]:
+        column = index.task_field(self.task_type_id, "priority")  # None without a task
         # An int compares faster with the (int) priorities than a float does.
         wanted = int(self.value) if self.value.is_integer() else self.value
         # JSON priorities are int/float/bool/str/None...: `==` plus "not a bool" is JS ===.
         return [
             i
             for i in positions
-            if (task := get_task(column[i])) is not None
-            and (priority := task.get("priority")) == wanted
-            and priority is not True
-            and priority is not False
+            if (priority := column[i]) == wanted and priority is not True and priority is not False
         ]
 
 
@@ -339,10 +308,10 @@ class ReadyForFilter(Filter):
     cost: ClassVar[int] = 1
     task_type_id: str
 
-    def select(self, index: Index, positions: Sequence[int]) -> list[int]:
-        rows, wanted = index.rows, self.task_type_id
+    def select(self, index: BaseIndex, positions: Sequence[int]) -> list[int]:
+        column, wanted = index.row_field("ready_for"), self.task_type_id
         # `wanted` is a str, and == with a str only holds for an equal str: that is ===.
-        return [i for i in positions if rows[i].get("ready_for") == wanted]
+        return [i for i in positions if column[i] == wanted]
 
 
 @dataclass(frozen=True, slots=True)
@@ -354,12 +323,14 @@ class AssetsReadyFilter(Filter):
     task_type_id: str
     excluding: bool
 
-    def select(self, index: Index, positions: Sequence[int]) -> list[int]:
-        rows, per_row, get_task = index.rows, index.row_task_ids(), index.tasks.get
+    def select(self, index: BaseIndex, positions: Sequence[int]) -> list[int]:
+        outs = index.row_field("nb_entities_out", MISSING)
+        types = index.row_task_field("task_type_id", every_task=True)
+        ready = index.row_task_field("nb_assets_ready", MISSING, every_task=True)
         type_id, excluding = self.task_type_id, self.excluding
         out = []
         for i in positions:
-            wanted = rows[i].get("nb_entities_out", MISSING)
+            wanted = outs[i]
             # JS `x <= 0`: null counts as 0 (no cast: only the negated form passes), while a
             # missing value compares false and falls through to the === test below.
             if to_number(wanted) <= 0:
@@ -367,13 +338,8 @@ class AssetsReadyFilter(Filter):
                     out.append(i)
                 continue
             ok = False
-            for task_id in per_row[i]:
-                task = get_task(task_id)
-                if (
-                    task is not None
-                    and task.get("task_type_id") == type_id
-                    and strict_equal(task.get("nb_assets_ready", MISSING), wanted)
-                ):
+            for task_type, nb_ready in zip(types[i], ready[i], strict=True):
+                if task_type == type_id and strict_equal(nb_ready, wanted):
                     ok = True
                     break
             if ok is not excluding:
@@ -389,7 +355,7 @@ class ExclusionFilter(Filter):
     cost: ClassVar[int] = 1
     keyword: str
 
-    def select(self, index: Index, positions: Sequence[int]) -> list[int]:
+    def select(self, index: BaseIndex, positions: Sequence[int]) -> list[int]:
         if not self.keyword or "=" in self.keyword:
             return list(positions)
         excluded = set(index.search(self.keyword, positions))

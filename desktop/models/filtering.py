@@ -9,9 +9,10 @@ another `RowFilterFactory`:
     window.set_row_filter_factory(kitsu_factory)                # every entity pane now uses it
 
 `kitsu_filter_factory` (the default, `default_filter_factory`) plugs the Kitsu filter language
-(`desktop.filtering`) in: it builds the page context once per scope, adapts the columnar table into
-the engine's row dicts and `Index` once per table growth, compiles each query text once, and falls
-back to `SubstringFilter` only if the engine itself raises.
+(`desktop.filtering`) in: it builds the page context once per scope, indexes the columnar table's rows
+incrementally (`desktop.filtering.TableColumns`: as they stream in, ahead of time in slices through
+`KitsuFilter.prepare`, or at the first query), compiles each query text once, and falls back to
+`SubstringFilter` only if the engine itself raises.
 
 A `RowFilter` is called with the whole table on every query change and after every streamed batch;
 it may cache per-table work (an index) keyed on the table object and its length. It must be fast
@@ -21,13 +22,15 @@ it may cache per-table work (an index) keyed on the table object and its length.
 from __future__ import annotations
 
 import operator
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Protocol, cast
 
 from desktop.api.records import Project, WithTasksTable
-from desktop.filtering import CompiledFilter, FilterContext, Index, compile_query
+from desktop.filtering import CompiledFilter, FilterContext, TableColumns, TableIndex, compile_query
 from desktop.models.lookups import Lookups
 
 
@@ -137,8 +140,10 @@ def context_for_scope(scope: FilterScope) -> FilterContext:
                                   persons=persons)
 
 
-# The row and task fields the engine reads (desktop/filtering/index.py and filters.py); adapting only
-# these keeps the one-off adaptation of 10,000 shots x 8 tasks cheap.
+# The dict-row adapter: a columnar table as the row dicts and task map of `desktop.filtering.Index`.
+# The pane's filter does not use it (it reads the positional rows through `TableColumns`); it is the
+# reference the columnar index is checked against (tests/filtering/test_table_index.py).
+# The row and task fields the engine reads (desktop/filtering/filters.py).
 ENGINE_ROW_FIELDS = ("id", "name", "sequence_name", "episode_name", "asset_type_name", "asset_type_id", "data",
                      "preview_file_id", "ready_for", "departments", "email", "first_name", "last_name",
                      "nb_entities_out")
@@ -236,48 +241,92 @@ def table_to_engine_rows(table: WithTasksTable, start: int = 0, tasks: LazyTaskM
 class KitsuFilter:
     """The Kitsu filter language over a pane's table (see `desktop.filtering`).
 
-    Per table it keeps the adapted row dicts and the `Index`, rebuilt only when rows are added (a
-    streamed batch) or the table is replaced; compiled queries are cached by text, so a keystroke is
-    one `compile_query` (first time only) and one `select`. Diagnostics become the hints. Row dicts and the task
-    dicts already read are a snapshot, refreshed for the rows the model reports edited (`rows_edited`).
+    Per table it keeps a `TableColumns` (the rows' haystacks, tasks by type and the columns filters
+    read, built incrementally) and a `TableIndex` over the rows indexed so far; rows the table gained
+    since (a streamed batch) are indexed at the next query, or ahead of it by `prepare`. Compiled
+    queries are cached by text, so a keystroke is one `compile_query` (first time only) and one
+    `select`. Diagnostics become the hints. The indexed values are a snapshot, re-read for the rows
+    the model reports edited (`rows_edited`).
     """
 
     CACHE_SIZE = 64
+    WARM_ROWS = 1000  # rows per warm-up step of one column (under a millisecond for a status column)
 
     def __init__(self, scope: FilterScope) -> None:
         self.scope = scope
         self.context = context_for_scope(scope)
         self._table: WithTasksTable | None = None
-        self._rows: list[dict[str, Any]] = []
-        self._tasks: LazyTaskMap | None = None
-        self._index: Index | None = None
+        self._columns: TableColumns | None = None
+        self._index: TableIndex | None = None
+        self._warm: list[Callable[[int], int]] = []
+        self._warmed = 0  # rows the warm-up list was made for
         self._compiled: OrderedDict[str, CompiledFilter] = OrderedDict()
         self._fallback = SubstringFilter()
 
-    def index(self, table: WithTasksTable) -> Index:
-        n = len(table.rows)
-        if table is not self._table or n < len(self._rows):
-            self._table, self._rows, self._tasks, self._index = table, [], None, None
-        if self._index is None or n != len(self._rows):
-            if n != len(self._rows) or self._tasks is None:  # else only edited rows were re-adapted
-                rows, self._tasks = table_to_engine_rows(table, len(self._rows), self._tasks)
-                self._rows.extend(rows)
-            self._index = Index(self.context.entity, self._rows, self._tasks)
+    def columns(self, table: WithTasksTable) -> TableColumns:
+        """This filter's columns for `table` (new ones when the table, or its row list, changed or
+        shrank); rows not indexed yet stay pending."""
+        columns = self._columns
+        if columns is None or table is not self._table or columns.rows is not table.rows or columns.stale:
+            self._table, self._index, self._warm, self._warmed = table, None, [], 0
+            columns = self._columns = TableColumns(self.context.entity, table.entity_fields, table.task_fields,
+                                                   table.rows)
+        return columns
+
+    def index(self, table: WithTasksTable) -> TableIndex:
+        """The index of every row of `table` (rows not indexed yet are indexed now)."""
+        columns = self.columns(table)
+        columns.build()
+        if self._index is None or len(self._index) != columns.count:
+            self._index = TableIndex(columns)
         return self._index
 
+    def prepare(self, table: WithTasksTable, budget_s: float = 0.004) -> bool:
+        """Build this filter's data for `table` ahead of the first query, one bounded slice at a time.
+
+        Indexes the rows not indexed yet (rows streamed in since the last call too), then builds the
+        columns typical queries read (each task type's statuses, the page's metadata fields), until
+        about `budget_s` seconds have passed (one step at least: well under a few milliseconds).
+        Returns True while work remains (call again on a later event-loop turn), False once a query
+        would find everything built. Cheap when nothing remains; never raises.
+        """
+        try:
+            deadline = time.perf_counter() + budget_s
+            columns = self.columns(table)
+            worked = columns.pending > 0
+            if columns.build(deadline):
+                return True
+            if self._warmed != columns.count:
+                self._warm, self._warmed = self._warm_steps(columns), columns.count
+            while self._warm:
+                if worked and time.perf_counter() >= deadline:
+                    return True
+                step = self._warm[-1]
+                if step(min(columns.count, step(0) + self.WARM_ROWS)) >= columns.count:
+                    self._warm.pop()
+                worked = True
+            return False
+        except Exception:  # a warm-up must never take the list down; the query will say what is wrong
+            return False
+
+    def _warm_steps(self, columns: TableColumns) -> list[Callable[[int], int]]:
+        """Steps building the columns typical queries read: `step(upto)` extends its column to `upto`
+        rows and returns its length (`step(0)` only reads it)."""
+        steps: list[Callable[[int], int]] = []
+        entity = self.context.entity
+        for descriptor in reversed(self.context.descriptors):
+            if descriptor.entity_type.lower() == entity:
+                fallback = descriptor.entity_type != "Task"
+                steps.append(partial(_warm_descriptor, columns, descriptor.field_name, fallback))
+        steps.append(partial(_warm_any_status, columns))
+        for task_type in reversed(self.context.task_types):
+            steps.append(partial(_warm_statuses, columns, task_type.id))
+        return steps  # popped from the end: statuses first, in the page's task type order
+
     def rows_edited(self, table: WithTasksTable, first: int, last: int) -> None:
-        if table is not self._table or self._tasks is None:
-            return
-        last = min(last, len(self._rows) - 1)
-        for r in range(first, last + 1):
-            # Re-adapt the edited rows (their tasks too: a status change replaces the task row) and
-            # rebuild the index on the next query.
-            for task_id in self._rows[r].get("tasks", ()):
-                self._tasks.forget(task_id)
-            fresh = WithTasksTable(table.kind, table.entity_fields, table.task_fields, [table.rows[r]])
-            rows, _ = table_to_engine_rows(fresh, 0, self._tasks)
-            self._rows[r] = rows[0]
-        self._index = None
+        columns = self._columns
+        if table is self._table and columns is not None and columns.rows is table.rows and not columns.stale:
+            columns.refresh(first, last)  # rows not indexed yet are read when they are
 
     def compiled(self, query: str) -> CompiledFilter:
         hit = self._compiled.get(query)
@@ -301,6 +350,18 @@ class KitsuFilter:
         except Exception as exc:  # the engine must never take the list down: plain substring instead
             result = self._fallback(table, query)
             return FilterResult(result.rows, (*result.hints, f"Filter error ({exc}); matching plain text instead"))
+
+
+def _warm_statuses(columns: TableColumns, task_type_id: str, upto: int) -> int:
+    return len(columns.task_field(task_type_id, "task_status_id", upto))
+
+
+def _warm_any_status(columns: TableColumns, upto: int) -> int:
+    return len(columns.row_task_field("task_status_id", None, False, upto))  # what `status=` reads
+
+
+def _warm_descriptor(columns: TableColumns, field: str, fallback: bool, upto: int) -> int:
+    return len(columns.descriptor_codes(field, fallback, upto).codes)
 
 
 def kitsu_filter_factory(scope: FilterScope) -> RowFilter:
