@@ -4,10 +4,10 @@ The rows are positional, as `desktop.api.records.WithTasksTable` keeps them:
 `rows[i][entity_fields.index(name)]` is a value and the row's `tasks` holds task rows
 positional by `task_fields`. `TableColumns` keeps, for one such list, what the filters read:
 
-* built row by row, incrementally (`build`: in bounded slices while rows stream in or in idle
-  time, or all at once before a query): each row's search haystack and its task of each type
-  (the *last* task of a type wins, as in Kitsu's stores; task rows too short to hold their id
-  and type are left out, they could not be looked up);
+* indexed row by row, incrementally (`build`: in bounded slices while rows stream in or in idle
+  time; or, for what a query reads, when it first reads it): each row's search haystack, and
+  its task of each type (the *last* task of a type wins, as in Kitsu's stores; task rows too
+  short to hold their id and type are left out, they could not be looked up);
 * built on first use, then cached and extended as rows are added: the columns the filters
   ask for (the status of each row's Layout task, the codes of a metadata field, ...), each
   one list comprehension over the rows.
@@ -91,7 +91,8 @@ class TableColumns:
         word_fields = [(name, self._epos[name]) for name in WORD_FIELDS[entity] if name in self._epos]
         self._word_names = tuple(name for name, _ in word_fields)
         self._word_pos = tuple(pos for _, pos in word_fields)
-        self.count = 0  # rows indexed: rows[:count]
+        # Two parts, each indexed on first need (or by `build`): the haystacks (keywords) and the
+        # tasks (task filters), so a query without keywords does not wait for the haystacks.
         self.haystacks: list[str] = []
         self.by_type: list[Mapping[Any, PositionalRow]] = []  # per row: task type id -> its task row
         self.tasks: list[Sequence[PositionalRow]] = []  # per row: its task rows
@@ -100,14 +101,19 @@ class TableColumns:
 
     # ------------------------------------------------------------------------------ building
     @property
+    def count(self) -> int:
+        """Rows fully indexed: `rows[:count]`."""
+        return min(len(self.haystacks), len(self.by_type))
+
+    @property
     def pending(self) -> int:
-        """Rows of `rows` not indexed yet."""
+        """Rows of `rows` not fully indexed yet."""
         return max(0, len(self.rows) - self.count)
 
     @property
     def stale(self) -> bool:
         """The row list shrank: these columns no longer describe it."""
-        return len(self.rows) < self.count
+        return len(self.rows) < max(len(self.haystacks), len(self.by_type))
 
     def build(self, deadline: float | None = None) -> bool:
         """Index the rows not indexed yet, `CHUNK` rows at a time, until all are or `deadline`
@@ -115,25 +121,37 @@ class TableColumns:
         rows = self.rows
         while self.count < len(rows):
             stop = min(len(rows), self.count + self.CHUNK)
-            haystacks, by_type, tasks = self._index(rows[self.count:stop])
-            self.haystacks.extend(haystacks)
-            self.by_type.extend(by_type)
-            self.tasks.extend(tasks)
-            self.count = stop
+            self.index_haystacks(stop)
+            self.index_tasks(stop)
             if deadline is not None and time.perf_counter() >= deadline:
                 break
         return self.count < len(rows)
 
+    def index_haystacks(self, upto: int) -> list[str]:
+        """The haystacks, indexed up to row `upto` at least."""
+        have = len(self.haystacks)
+        if have < upto:
+            self.haystacks.extend(self._haystacks_of(self.rows[have:upto]))
+        return self.haystacks
+
+    def index_tasks(self, upto: int) -> None:
+        """Index the rows' tasks up to row `upto` at least."""
+        have = len(self.by_type)
+        if have < upto:
+            by_type, tasks = self._tasks_of(self.rows[have:upto])
+            self.by_type.extend(by_type)
+            self.tasks.extend(tasks)
+
     def refresh(self, first: int, last: int) -> None:
         """Rows `first..last` were edited in place: re-read them, and patch the cached columns."""
-        first, last = max(0, first), min(last, self.count - 1)
-        if first > last:
-            return
+        first = max(0, first)
+        end = min(last + 1, len(self.haystacks))  # rows not indexed yet are read when they are
+        if first < end:
+            self.haystacks[first:end] = self._haystacks_of(self.rows[first:end])
+        end = min(last + 1, len(self.by_type))
+        if first < end:
+            self.by_type[first:end], self.tasks[first:end] = self._tasks_of(self.rows[first:end])
         stop = last + 1
-        haystacks, by_type, tasks = self._index(self.rows[first:stop])
-        self.haystacks[first:stop] = haystacks
-        self.by_type[first:stop] = by_type
-        self.tasks[first:stop] = tasks
         for column, compute in self._columns.values():
             if len(column) > first:
                 end = min(stop, len(column))
@@ -142,11 +160,6 @@ class TableColumns:
             if len(factorizer.codes) > first:
                 end = min(stop, len(factorizer.codes))
                 factorizer.codes[first:end] = factorizer.encode(self._descriptor_values(field, fallback, first, end))
-
-    def _index(
-        self, chunk: Sequence[PositionalRow]
-    ) -> tuple[list[str], list[Mapping[Any, PositionalRow]], list[Sequence[PositionalRow]]]:
-        return (self._haystacks_of(chunk), *self._tasks_of(chunk))
 
     def _word_values(self, chunk: Sequence[PositionalRow]) -> list[tuple[Any, ...]]:
         """Per row, the values of the fields its words are made of (None where it has none)."""
@@ -271,6 +284,7 @@ class TableColumns:
         lookup = methodcaller("get", task_type_id, self._null_task)
 
         def compute(start: int, stop: int) -> list[Any]:
+            self.index_tasks(stop)
             return list(map(lookup, self.by_type[start:stop]))
 
         return self._column(("type", task_type_id), upto, compute)
@@ -293,6 +307,7 @@ class TableColumns:
         at = self._tpos.get(field)
 
         def compute(start: int, stop: int) -> list[Any]:
+            self.index_tasks(stop)
             per_row: Sequence[Iterable[PositionalRow]] = (
                 self.tasks[start:stop] if every_task else [tasks.values() for tasks in self.by_type[start:stop]]
             )
@@ -312,6 +327,7 @@ class TableColumns:
         def compute(start: int, stop: int) -> list[Any]:
             if at is None:
                 return [()] * (stop - start)
+            self.index_tasks(stop)
             per_row: Sequence[Iterable[PositionalRow]] = (
                 self.tasks[start:stop] if every_task else [tasks.values() for tasks in self.by_type[start:stop]]
             )
@@ -362,15 +378,17 @@ class TableColumns:
 
 
 class TableIndex(BaseIndex):
-    """The index (`BaseIndex`) of the first `n` rows of a `TableColumns` (all it has indexed
-    by default). Columns are computed on first use and shared with every other view."""
+    """The index (`BaseIndex`) of the first `n` rows of a `TableColumns` (all the rows of its list
+    by default). What a query reads is indexed, or computed, on first use (rows a `build` has
+    not reached yet too) and shared with every other view."""
 
     __slots__ = ("_n", "columns", "entity")
 
     def __init__(self, columns: TableColumns, n: int | None = None) -> None:
         self.columns = columns
         self.entity: EntityKind = columns.entity
-        self._n = columns.count if n is None else max(0, min(n, columns.count))
+        total = len(columns.rows)
+        self._n = total if n is None else max(0, min(n, total))
 
     def __len__(self) -> int:
         return self._n
@@ -387,7 +405,7 @@ class TableIndex(BaseIndex):
         return self._upto(self.columns.words(self._n))
 
     def haystacks(self) -> Sequence[str]:
-        return self._upto(self.columns.haystacks)
+        return self._upto(self.columns.index_haystacks(self._n))
 
     def row_field(self, name: str, default: object = None) -> Sequence[Any]:
         return self._upto(self.columns.row_field(name, default, self._n))

@@ -242,8 +242,9 @@ class KitsuFilter:
     """The Kitsu filter language over a pane's table (see `desktop.filtering`).
 
     Per table it keeps a `TableColumns` (the rows' haystacks, tasks by type and the columns filters
-    read, built incrementally) and a `TableIndex` over the rows indexed so far; rows the table gained
-    since (a streamed batch) are indexed at the next query, or ahead of it by `prepare`. Compiled
+    read, built incrementally) and a `TableIndex` over its rows; rows not indexed yet (all of them
+    after a load, or a streamed batch) are indexed ahead of the first query by `prepare`, else by the
+    query, for what it reads. Compiled
     queries are cached by text, so a keystroke is one `compile_query` (first time only) and one
     `select`. Diagnostics become the hints. The indexed values are a snapshot, re-read for the rows
     the model reports edited (`rows_edited`).
@@ -274,10 +275,10 @@ class KitsuFilter:
         return columns
 
     def index(self, table: WithTasksTable) -> TableIndex:
-        """The index of every row of `table` (rows not indexed yet are indexed now)."""
+        """The index of every row of `table`: what a query reads of rows not indexed yet is indexed when
+        it reads it (the haystacks for keywords, the tasks for task filters)."""
         columns = self.columns(table)
-        columns.build()
-        if self._index is None or len(self._index) != columns.count:
+        if self._index is None or len(self._index) != len(table.rows):
             self._index = TableIndex(columns)
         return self._index
 

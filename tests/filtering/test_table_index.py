@@ -330,3 +330,20 @@ def test_factorized_descriptor_codes_group_equal_values() -> None:
     assert values[codes[9]] == ["x"]
     reference = reference_index("shot", ("id", "name", "data"), ("id", "task_type_id"), rows)
     assert list(codes) == list(reference.descriptor_codes("d", True)[0])
+
+
+def test_a_query_indexes_only_what_it_reads() -> None:
+    """Keywords need the haystacks, task filters the tasks: each part is indexed on first need, and an
+    edit before the other part was indexed is read when it is."""
+    rows = big_rows(700, seed=31)
+    columns = TableColumns("shot", ENTITY_FIELDS, TASK_FIELDS, rows)
+    index = TableIndex(columns)
+    context = big_context()
+    assert len(index) == 700 and columns.count == 0 and columns.pending == 700
+    assert compile_query("sq001", context).select(index) == list(range(50, 100))
+    assert len(columns.haystacks) == 700 and not columns.by_type and columns.count == 0
+    rows[60][1] = "SH-EDITED"
+    rows[60][-1] = [["t-new", "tt1", "st-hold", 0, 0, []]] if len(rows[60]) == len(ENTITY_FIELDS) else None
+    columns.refresh(60, 60)
+    assert_same(index, reference_index("shot", ENTITY_FIELDS, TASK_FIELDS, rows), context)
+    assert columns.count == 700 and not columns.build()
