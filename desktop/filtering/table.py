@@ -127,18 +127,20 @@ class TableColumns:
                 break
         return self.count < len(rows)
 
+    # Both index `CHUNK` rows at a time even when asked for many: the several whole-chunk passes then
+    # find the chunk's rows still in the CPU caches (much faster than passes over 10,000 rows).
     def index_haystacks(self, upto: int) -> list[str]:
         """The haystacks, indexed up to row `upto` at least."""
-        have = len(self.haystacks)
-        if have < upto:
-            self.haystacks.extend(self._haystacks_of(self.rows[have:upto]))
-        return self.haystacks
+        haystacks, rows = self.haystacks, self.rows
+        for start in range(len(haystacks), upto, self.CHUNK):
+            haystacks.extend(self._haystacks_of(rows[start:min(upto, start + self.CHUNK)]))
+        return haystacks
 
     def index_tasks(self, upto: int) -> None:
         """Index the rows' tasks up to row `upto` at least."""
-        have = len(self.by_type)
-        if have < upto:
-            by_type, tasks = self._tasks_of(self.rows[have:upto])
+        rows = self.rows
+        for start in range(len(self.by_type), upto, self.CHUNK):
+            by_type, tasks = self._tasks_of(rows[start:min(upto, start + self.CHUNK)])
             self.by_type.extend(by_type)
             self.tasks.extend(tasks)
 
