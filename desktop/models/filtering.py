@@ -244,10 +244,9 @@ class KitsuFilter:
     Per table it keeps a `TableColumns` (the rows' haystacks, tasks by type and the columns filters
     read, built incrementally) and a `TableIndex` over its rows; rows not indexed yet (all of them
     after a load, or a streamed batch) are indexed ahead of the first query by `prepare`, else by the
-    query, for what it reads. Compiled
-    queries are cached by text, so a keystroke is one `compile_query` (first time only) and one
-    `select`. Diagnostics become the hints. The indexed values are a snapshot, re-read for the rows
-    the model reports edited (`rows_edited`).
+    query, for what it reads. Compiled queries are cached by text, so a keystroke is one
+    `compile_query` (first time only) and one `select`. Diagnostics become the hints. The indexed
+    values are a snapshot, re-read for the rows the model reports edited (`rows_edited`).
     """
 
     CACHE_SIZE = 64
@@ -286,10 +285,12 @@ class KitsuFilter:
         """Build this filter's data for `table` ahead of the first query, one bounded slice at a time.
 
         Indexes the rows not indexed yet (rows streamed in since the last call too), then builds the
-        columns typical queries read (each task type's statuses, the page's metadata fields), until
-        about `budget_s` seconds have passed (one step at least: well under a few milliseconds).
-        Returns True while work remains (call again on a later event-loop turn), False once a query
-        would find everything built. Cheap when nothing remains; never raises.
+        columns typical queries read (each task type's statuses, `status=`, the page's metadata
+        fields), until about `budget_s` seconds have passed; one step at least (a step is a chunk of
+        250 rows or a column over 1,000 rows: 1-2 ms here). Returns True while work remains (call it
+        again on a later event-loop turn), False once a query would find everything built. Meant for a
+        0 ms QTimer that runs it until it returns False, (re)started when rows arrive or the table is
+        replaced; cheap when nothing remains; never raises. 10,000 shots x 8 tasks: ~30 slices.
         """
         try:
             deadline = time.perf_counter() + budget_s
