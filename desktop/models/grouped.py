@@ -24,6 +24,7 @@ from PySide6.QtCore import (
     QObject,
     QPersistentModelIndex,
     Qt,
+    QTimer,
     Signal,
 )
 from PySide6.QtGui import QBrush, QColor, QFont
@@ -38,6 +39,10 @@ Index = QModelIndex | QPersistentModelIndex
 NO_HINT = QAbstractItemModel.LayoutChangeHint.NoLayoutChangeHint
 SORT_HINT = QAbstractItemModel.LayoutChangeHint.VerticalSortHint
 GROUP_COLUMNS = {"sequence", "episode", "asset_type"}
+# The filter's data is built ahead of the first query once rows stop arriving for this long (longer than
+# the load loop's batch interval, so the warm-up does not compete with a stream), then in small slices
+# between event-loop turns.
+WARM_DELAY_MS = 300
 
 
 class EntityViewModel(QAbstractTableModel):
@@ -60,6 +65,9 @@ class EntityViewModel(QAbstractTableModel):
         self._grouping = True
         self._collapsed: set[str] = set()
         self._label_column = 1
+        self._warm_timer = QTimer(self)
+        self._warm_timer.setSingleShot(True)
+        self._warm_timer.timeout.connect(self._warm_step)
         # groups: numbered in order of first appearance, stable for the table's lifetime
         self._gid_of_key: dict[str, int] = {}
         self._group_keys: list[str] = []
@@ -109,6 +117,19 @@ class EntityViewModel(QAbstractTableModel):
         self._row_filter = row_filter
         self._run_filter()
         self._apply(self._compute())
+        self._schedule_warm()
+
+    def _schedule_warm(self) -> None:
+        """Let a filter that can (`prepare(table) -> more to do`) build its data before the first keystroke,
+        so typing after a load does not pay for indexing 10,000 rows in one go."""
+        if hasattr(self._row_filter, "prepare") and self._source.table is not None:
+            self._warm_timer.start(WARM_DELAY_MS)
+
+    def _warm_step(self) -> None:
+        prepare = getattr(self._row_filter, "prepare", None)
+        table = self._source.table
+        if prepare is not None and table is not None and prepare(table):
+            self._warm_timer.start(0)  # one bounded slice per event-loop turn
 
     def set_query(self, query: str) -> None:
         if query == self._query:
@@ -290,6 +311,7 @@ class EntityViewModel(QAbstractTableModel):
         if emit:
             self.endResetModel()
         self._notify_counts()
+        self._schedule_warm()
 
     def _on_rows_about_to_be_removed(self, *args: Any) -> None:
         del args
@@ -301,6 +323,7 @@ class EntityViewModel(QAbstractTableModel):
         if self._query:
             self._run_filter()
         self._apply(self._compute())
+        self._schedule_warm()
 
     def _on_rows_edited(self, first: int, last: int) -> None:
         """Values changed in place (an inline edit, a saved dialog): the filter sees the new values."""
@@ -310,6 +333,7 @@ class EntityViewModel(QAbstractTableModel):
         if self._query:
             self._run_filter()
             self._apply(self._compute())
+        self._schedule_warm()
 
     def _on_columns_about_to_be_inserted(self, parent: Index, first: int, last: int) -> None:
         del parent

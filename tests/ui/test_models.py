@@ -10,6 +10,7 @@ import pytest
 from PySide6.QtCore import QAbstractItemModel, QItemSelectionModel, QModelIndex, Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.modeltest import ModelTester
+from pytestqt.qtbot import QtBot
 
 from desktop.api.records import Project, UserTask, WithTasksTable
 from desktop.models import (
@@ -28,7 +29,7 @@ from desktop.models import (
     SubstringFilter,
     natural_key,
 )
-from desktop.models.filtering import kitsu_filter_factory
+from desktop.models.filtering import KitsuFilter, kitsu_filter_factory
 from tests.helpers.seed import ASSET_FIELDS, TASK_FIELDS, big_lookups, big_records, big_table
 
 # Qt's C++ model tester reports problems as Qt warnings: make any warning fail the test. Pixmaps (project
@@ -557,3 +558,27 @@ def test_pane_filter_reads_the_assets_ready_counts() -> None:
     proxy = EntityViewModel(src, kitsu_filter_factory(FilterScope("shot", project, lookups)))
     proxy.set_query("assetsready=Layout")
     assert proxy.entity_rows() == [3]
+
+
+def test_the_filter_is_built_in_idle_slices_before_the_first_keystroke(qtbot: QtBot) -> None:
+    """After rows arrive (and stop arriving), the view model lets the Kitsu filter build its data in small
+    slices between event-loop turns, so the first query finds it ready."""
+    lk = big_lookups()
+    lookups, project = big_records(lk)
+    src = EntityTableModel("shot", lookups)
+    src.set_project(project)
+    engine = kitsu_filter_factory(FilterScope("shot", project, lookups))
+    proxy = EntityViewModel(src, engine)
+    table = big_table(3000, lk)
+    src.set_table(table)
+    assert isinstance(engine, KitsuFilter)
+    qtbot.waitUntil(lambda: not proxy._warm_timer.isActive(), timeout=10_000)
+    assert engine.prepare(table, 0.0) is False  # nothing left to build
+    proxy.set_query("layout=wip")
+    layout = next(tt_id for tt_id, name in lk.task_types if name == "Layout")
+    wip = next(st_id for st_id, short, _ in lk.statuses if short == "wip")
+    tt, st = TASK_FIELDS.index("task_type_id"), TASK_FIELDS.index("task_status_id")
+    expected = [i for i, row in enumerate(table.rows)
+                if any(t[tt] == layout and t[st] == wip for t in table.tasks(row))]
+    assert expected
+    assert sorted(proxy.entity_rows()) == expected
