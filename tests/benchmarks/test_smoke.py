@@ -77,7 +77,11 @@ def test_benchmark_harness_smoke(zou_server: LocalZou, tiny: Production, tmp_pat
     table = render_table(results)
     for key in only:
         assert REGISTRY[key].title in table
-    assert "n/a" in table and render_markdown(results).startswith("| figure")
+    # A figure that cannot be measured yet says so ("n/a") instead of vanishing from the table.
+    not_measured = any(c.na for key in only for c in REGISTRY[key].contenders)
+    if not_measured:
+        assert "n/a" in table
+    assert render_markdown(results).startswith("| figure")
 
 
 @pytest.mark.timeout(120)
