@@ -185,15 +185,17 @@ def slate_download(ctx: Context) -> Sample:
         await manager.shutdown()
         return item, seconds
 
+    from benchmarks.window_probe import rss_bytes
+
     # The RSS of this process (the harness, where Slate's download runs) sampled every 5 ms by a thread:
     # the growth is the peak during the download minus the RSS just before it.
-    rss_before = _rss_bytes()
+    rss_before = rss_bytes()
     peak = [rss_before]
     done = threading.Event()
 
     def sample_rss() -> None:
         while not done.wait(0.005):
-            peak[0] = max(peak[0], _rss_bytes())
+            peak[0] = max(peak[0], rss_bytes())
 
     sampler = threading.Thread(target=sample_rss, daemon=True)
     sampler.start()
@@ -207,11 +209,6 @@ def slate_download(ctx: Context) -> Sample:
            f"Slate download ended {item.status}: {item.error} ({[p.name for p in files]})")
     files[0].unlink()
     return Sample(seconds, _attachment_size(ctx), extra={"rss_growth_mb": (peak[0] - rss_before) / 1e6})
-
-
-def _rss_bytes() -> int:
-    with open("/proc/self/statm") as fh:
-        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
 def _pick_rss_growth(sample: Sample) -> Sample:

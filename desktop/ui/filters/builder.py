@@ -24,10 +24,11 @@ written), `<prefix>BuilderNote`, `<prefix>BuilderButtons`.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
@@ -311,6 +312,9 @@ class DescriptorRow(QWidget):
             self.value.setEditText(",".join(cond.values))
 
 
+RowT = TypeVar("RowT", StatusRow, DescriptorRow)
+
+
 class FilterBuilderDialog(QDialog):
     """Build a query from choices; `query_accepted(text)` on OK (the pane puts it in its filter box)."""
 
@@ -440,32 +444,25 @@ class FilterBuilderDialog(QDialog):
             row.set_condition(cond)
         elif self.choices.task_types:
             row.task_type.setCurrentIndex(1)  # Kitsu starts on the list's first task type
-        row.changed.connect(self._refresh)
-        row.removed.connect(self._remove_status_row)
-        self.status_rows.append(row)
-        self._status_layout.insertWidget(self._status_layout.count() - 1, row)
-        self._refresh()
-        return row
-
-    def _remove_status_row(self, row: StatusRow) -> None:
-        self.status_rows.remove(row)
-        row.setObjectName("")
-        row.deleteLater()
-        self._refresh()
+        return self._adopt_row(row, self.status_rows, self._status_layout)
 
     def add_descriptor_row(self, cond: DescriptorCondition | ChecklistCondition | None = None) -> DescriptorRow:
         row = DescriptorRow(self.prefix, next(self._counter), self.choices)
         if cond is not None:
             row.set_condition(cond)
+        return self._adopt_row(row, self.descriptor_rows, self._descriptor_layout)
+
+    def _adopt_row(self, row: RowT, rows: list[RowT], layout: QVBoxLayout) -> RowT:
+        """Show a condition row above its section's "add" button; it goes when its remove button is pressed."""
         row.changed.connect(self._refresh)
-        row.removed.connect(self._remove_descriptor_row)
-        self.descriptor_rows.append(row)
-        self._descriptor_layout.insertWidget(self._descriptor_layout.count() - 1, row)
+        row.removed.connect(functools.partial(self._remove_row, rows))
+        rows.append(row)
+        layout.insertWidget(layout.count() - 1, row)
         self._refresh()
         return row
 
-    def _remove_descriptor_row(self, row: DescriptorRow) -> None:
-        self.descriptor_rows.remove(row)
+    def _remove_row(self, rows: list[RowT], row: RowT) -> None:
+        rows.remove(row)
         row.setObjectName("")
         row.deleteLater()
         self._refresh()
@@ -474,9 +471,9 @@ class FilterBuilderDialog(QDialog):
     def set_spec(self, spec: FilterSpec) -> None:
         """Show `spec` (e.g. what the filter box holds); names the page does not offer are left out."""
         for row in [*self.status_rows]:
-            self._remove_status_row(row)
+            self._remove_row(self.status_rows, row)
         for drow in [*self.descriptor_rows]:
-            self._remove_descriptor_row(drow)
+            self._remove_row(self.descriptor_rows, drow)
         _select(self.combine, spec.union)
         _select(self.asset_type, spec.asset_type)
         _select(self.asset_type_op, spec.asset_type_excluding)
