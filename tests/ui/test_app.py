@@ -29,6 +29,7 @@ from desktop.ui.controller import AppController, MainWindowFactory
 from desktop.ui.placeholder_window import PlaceholderMainWindow
 from desktop.ui.security import AccountSecurityDialog
 from desktop.ui.signin import SessionExpiredSheet, SignInWindow
+from tests.helpers.ui_names import named_widgets
 from tests.helpers.zou import TestUser, forge_token
 from tests.ui.auth_helpers import (  # noqa: F401 - fixtures, registered by pytest under their names
     WAIT_MS,
@@ -286,19 +287,6 @@ def test_the_log_file_never_holds_secrets(
 
 
 # ---------------------------------------------------------------- the automation contract
-QT_INTERNAL_NAMES = {"ScrollLeftButton", "ScrollRightButton"}  # QTabBar's own scroll buttons
-
-
-def named_widgets(root: QWidget) -> dict[str, str]:
-    """objectName -> accessibleName for `root` and everything under it (Qt's internal names excluded)."""
-    found = {}
-    for widget in [root, *root.findChildren(QWidget)]:
-        name = widget.objectName()
-        if name and not name.startswith("qt_") and name not in QT_INTERNAL_NAMES:
-            found[name] = widget.accessibleName()
-    return found
-
-
 def test_every_object_name_is_documented_and_accessible(qtbot: QtBot, app_settings: Settings,
                                                         connections: Connections) -> None:
     unreachable = connections.session("http://127.0.0.1:9")

@@ -25,6 +25,7 @@ from desktop.ui.main_window import SETTLE_MS, TAB_ASSETS, TAB_MY_TASKS, TAB_SHOT
 from desktop.ui.panes import ALL_EPISODES, EntityPane
 from tests.faults.proxy import FaultProxy
 from tests.helpers.seed import SeededProject, seed_small_project
+from tests.helpers.ui_names import named_widgets
 from tests.helpers.zou import TestUser, ZouAdmin, forge_token, unique
 from tests.ui.conftest import SignedInUser, run_async
 
@@ -479,19 +480,6 @@ def test_menu_actions_emit_the_account_signals(open_window: Callable[..., tuple[
         window.security_action.trigger()
     with qtbot.waitSignal(window.sign_out_requested, timeout=1000):
         window.sign_out_action.trigger()
-
-
-QT_INTERNAL_NAMES = {"ScrollLeftButton", "ScrollRightButton"}  # QTabBar's own scroll buttons
-
-
-def named_widgets(root: QWidget) -> dict[str, str]:
-    """objectName -> accessibleName under `root` (Qt's own internal names excluded)."""
-    found = {}
-    for widget in [root, *root.findChildren(QWidget)]:
-        name = widget.objectName()
-        if name and not name.startswith("qt_") and name not in QT_INTERNAL_NAMES:
-            found[name] = widget.accessibleName()
-    return found
 
 
 def test_every_named_widget_is_accessible_and_documented(
