@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
@@ -161,7 +162,11 @@ class InlineCellEditor(QObject):
         if row is not None:
             self.source.set_value(row, edit.key, edit.old)
 
-    def _merge(self, entity_id: str, entity: dict[str, Any]) -> None:
+    def merge(self, entity_id: str, entity: Mapping[str, Any]) -> None:
+        """Show the server's entity in its row, keeping what is typed in cells of that row still saving."""
+        self._merge(entity_id, entity)
+
+    def _merge(self, entity_id: str, entity: Mapping[str, Any]) -> None:
         row = self.source.row_of_id(entity_id)
         if row is None:
             return  # the list was reloaded or changed project meanwhile: nothing to update
