@@ -96,6 +96,10 @@ class BrowseSession(QObject):
         self._comments: dict[str, list[dict[str, Any]]] = {}  # task id -> thread, for the detail's entity
         self._detail_entity: tuple[str, str] = ("", "")  # kind, id of the entity the detail shows
         self._detail_task: str | None = None
+        # What this session's own writes changed on tasks, until the server's answers show it: Zou may
+        # answer a read just after a comment from a cache that predates it (seen with GET /data/shots/{id}).
+        self._task_overrides: dict[str, dict[str, Any]] = {}
+        self._stale_threads: set[str] = set()  # threads a write changed: fetched even if the task says none
         self._closed = False
         self.on_resumed: list[Callable[[], None]] = []  # run after a re-sign-in (downloads, thumbnails...)
 
@@ -373,6 +377,7 @@ class BrowseSession(QObject):
             casting = await self.client.casting(str(entity.get("project_id")), entity_id)
         if not self._current("detail"):
             return
+        self._apply_overrides(entity)
         self.detail_loaded.emit(kind, entity, casting, task_id or "")
         await self._load_last_comments(entity)
         if self._current("detail"):
@@ -381,12 +386,14 @@ class BrowseSession(QObject):
     async def _load_last_comments(self, entity: dict[str, Any]) -> None:
         """Fetch the comment threads of the entity's commented tasks (a few, in parallel)."""
         tasks = [t for t in entity.get("tasks") or [] if isinstance(t, dict) and t.get("id")]
-        wanted = [str(t["id"]) for t in tasks if t.get("last_comment_date") and str(t["id"]) not in self._comments]
+        wanted = [str(t["id"]) for t in tasks if (t.get("last_comment_date") or str(t["id"]) in self._stale_threads)
+                  and str(t["id"]) not in self._comments]
         limit = asyncio.Semaphore(COMMENT_FETCHES)
 
         async def one(task_id: str) -> None:
             async with limit:
                 self._comments[task_id] = await self.client.task_comments(task_id)
+            self._stale_threads.discard(task_id)
 
         if wanted:
             await asyncio.gather(*(one(t) for t in wanted))
@@ -408,7 +415,7 @@ class BrowseSession(QObject):
             self.thread_loaded.emit(task_id, self._comments[task_id])
             self.loaded.emit("thread")
             return
-        if not has_comments:
+        if not has_comments and task_id not in self._stale_threads:
             self._comments[task_id] = []
             self.thread_loaded.emit(task_id, [])
             self.loaded.emit("thread")
@@ -417,6 +424,7 @@ class BrowseSession(QObject):
 
     async def _load_thread(self, task_id: str) -> None:
         comments = await self.client.task_comments(task_id)
+        self._stale_threads.discard(task_id)
         if self._current("thread"):
             self._comments[task_id] = comments
             self.thread_loaded.emit(task_id, comments)
@@ -424,6 +432,24 @@ class BrowseSession(QObject):
 
     def cached_entity_thread(self, task_id: str) -> list[dict[str, Any]] | None:
         return self._comments.get(task_id)
+
+    def _apply_overrides(self, entity: dict[str, Any]) -> None:
+        """Show this session's own task writes in a detail read that predates them (see `_task_overrides`).
+
+        An override holds while the server's task is older than the write (its `last_comment_date` is
+        earlier, or missing); once the server has caught up, or someone wrote after, it is dropped."""
+        for task in entity.get("tasks") or []:
+            if not isinstance(task, dict):
+                continue
+            override = self._task_overrides.get(str(task.get("id") or ""))
+            if override is None:
+                continue
+            mine = str(override.get("last_comment_date") or "")
+            theirs = str(task.get("last_comment_date") or "")
+            if mine and theirs >= mine:
+                del self._task_overrides[str(task["id"])]
+                continue
+            task.update(override)
 
     # ================================================================ writes' outcome
     def apply(self, changes: Changes) -> None:
@@ -436,6 +462,11 @@ class BrowseSession(QObject):
             return
         for task_id in changes.threads:
             self._comments.pop(task_id, None)
+            self._stale_threads.add(task_id)
+        for update in changes.tasks:
+            if update.fields.get("last_comment_date"):
+                self._task_overrides[update.task_id] = {**self._task_overrides.get(update.task_id, {}),
+                                                        **update.fields}
         for kind in changes.lists:
             self.reload_list(kind)
         self.changes_applied.emit(changes)

@@ -160,9 +160,9 @@ def test_edit_menu_by_role(open_window: Callable[[TestUser], MainWindow], produc
                            qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> None:
     artist_window = open_window(production.artist)
     artist_window.main_actions.update()
-    for action in (artist_window.main_actions.new_asset_action, artist_window.main_actions.new_shot_action, artist_window.main_actions.edit_action,
-                   artist_window.main_actions.delete_action, artist_window.main_actions.bulk_edit_action, artist_window.main_actions.casting_action,
-                   artist_window.main_actions.import_csv_action):
+    acts = artist_window.main_actions
+    for action in (acts.new_asset_action, acts.new_shot_action, acts.edit_action, acts.delete_action,
+                   acts.bulk_edit_action, acts.casting_action, acts.import_csv_action):
         assert not action.isEnabled(), action.objectName()
     assert artist_window.edits.new_asset() is None
 
@@ -192,3 +192,44 @@ def test_edit_delete_and_casting_open_on_the_selected_shot(
         dialogs = [d for d in window.findChildren(cls) if d.isVisible()]
         assert len(dialogs) == 1 and dialogs[0].objectName() == name
         dialogs[0].reject()
+
+
+def test_a_status_comment_patches_the_rows_it_changed_without_re_streaming_the_lists(
+        open_window: Callable[[TestUser], MainWindow], production: Production, qtbot: QtBot) -> None:
+    from PySide6.QtWidgets import QPlainTextEdit, QPushButton
+
+    window = open_window(production.manager)
+    project = production.project
+    shot_id, task_id = project.shots["SQ02/SH020"], project.tasks[("SQ02/SH020", "Layout")]
+    wfa = str(project.statuses["wfa"]["id"])
+    loaded: list[str] = []
+    window.loaded.connect(loaded.append)
+    applied: list[object] = []
+    window.browse.changes_applied.connect(applied.append)
+    window.open_entity("shot", shot_id)
+    qtbot.waitUntil(lambda: "detail" in loaded, timeout=WAIT_MS)
+    assert window.detail.select_task(task_id)
+    dialog = window.edits.change_status()
+    assert dialog is not None
+    dialog.select_status(wfa)
+    dialog.findChild(QPlainTextEdit, "commentField").setPlainText("Ready for a look")
+    loaded.clear()
+    with qtbot.waitSignal(dialog.posted, timeout=WAIT_MS):
+        dialog.findChild(QPushButton, "postButton").click()
+    qtbot.waitUntil(lambda: "detail" in loaded and bool(applied), timeout=WAIT_MS)
+
+    def status_in_row() -> str:
+        for row in window.shots_pane.source.table.row_dicts():  # type: ignore[union-attr]
+            for task in row["tasks"]:
+                if task["id"] == task_id:
+                    return str(task["task_status_id"])
+        return ""
+
+    assert status_in_row() == wfa  # the row's chip shows the new status at once
+    assert "shot" not in loaded and "asset" not in loaded and "context" not in loaded, loaded  # nothing re-streamed
+    change = applied[-1]
+    assert task_id in change.threads and change.origin == "status"  # type: ignore[attr-defined]
+    qtbot.waitUntil(lambda: any(c.get("text") == "Ready for a look" for c in window.detail.comments_model.comments()),
+                    timeout=WAIT_MS)
+    shown = next(t for t in window.detail.tasks_model.records() if t.get("id") == task_id)
+    assert shown["task_status_id"] == wfa  # the detail's task list too, even where Zou's read lags behind
