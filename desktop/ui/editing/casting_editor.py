@@ -136,7 +136,7 @@ class CastingEditor(EditingDialog):
     async def load(self) -> None:
         try:
             casting = await self.editor.load_casting(self.ctx.project.id, str(self.entity["id"]))
-            assets = await self.editor.session.get(f"/data/projects/{self.ctx.project.id}/assets")
+            assets = await self.editor.client.project_assets(self.ctx.project.id)
         except E.ZouError as exc:
             self.show_error(exc)
             return
