@@ -86,7 +86,7 @@ class TokenStore:
 class MemoryKeyring(KeyringBackend):
     """An isolated in-process keyring for tests (PYTHON_KEYRING_BACKEND=desktop.api.tokens.MemoryKeyring)."""
 
-    priority = 1  # type: ignore[assignment]
+    priority = 1
     _store: dict[tuple[str, str], str] = {}  # noqa: RUF012 - shared on purpose: one keyring per process
 
     def get_password(self, service: str, username: str) -> str | None:

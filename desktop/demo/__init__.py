@@ -1,0 +1,1 @@
+"""The demo production, seeded through Zou's HTTP API (Qt-free)."""
