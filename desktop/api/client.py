@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
-from typing import Any
+from typing import Any, cast
 
 import orjson
 
 from desktop.api import errors as E
 from desktop.api.records import (
     AssetType,
+    CastLinkRecord,
+    CommentRecord,
     Entity,
+    EntityRecord,
     Person,
     Project,
     TaskStatus,
@@ -71,11 +74,11 @@ class ZouClient:
         return [UserTask.from_json(d) for d in _list(await self.session.get("/data/user/tasks"))]
 
     # ---------------------------------------------------------- details
-    async def shot(self, shot_id: str) -> dict[str, Any]:
-        return dict(await self.session.get(f"/data/shots/{shot_id}"))
+    async def shot(self, shot_id: str) -> EntityRecord:
+        return cast(EntityRecord, dict(await self.session.get(f"/data/shots/{shot_id}")))
 
-    async def asset(self, asset_id: str) -> dict[str, Any]:
-        return dict(await self.session.get(f"/data/assets/{asset_id}"))
+    async def asset(self, asset_id: str) -> EntityRecord:
+        return cast(EntityRecord, dict(await self.session.get(f"/data/assets/{asset_id}")))
 
     async def entity(self, entity_id: str) -> Entity:
         return Entity.from_json(await self.session.get(f"/data/entities/{entity_id}"))
@@ -84,14 +87,15 @@ class ZouClient:
         """Every asset of a project (canceled ones included: Zou lists them with `canceled`)."""
         return _list(await self.session.get(f"/data/projects/{project_id}/assets"))
 
-    async def task_comments(self, task_id: str) -> list[dict[str, Any]]:
-        return _list(await self.session.get(f"/data/tasks/{task_id}/comments"))
+    async def task_comments(self, task_id: str) -> list[CommentRecord]:
+        return cast(list[CommentRecord], _list(await self.session.get(f"/data/tasks/{task_id}/comments")))
 
-    async def casting(self, project_id: str, entity_id: str) -> list[dict[str, Any]]:
-        return _list(await self.session.get(f"/data/projects/{project_id}/entities/{entity_id}/casting"))
+    async def casting(self, project_id: str, entity_id: str) -> list[CastLinkRecord]:
+        return cast(list[CastLinkRecord],
+                    _list(await self.session.get(f"/data/projects/{project_id}/entities/{entity_id}/casting")))
 
-    async def cast_in(self, asset_id: str) -> list[dict[str, Any]]:
-        return _list(await self.session.get(f"/data/assets/{asset_id}/cast-in"))
+    async def cast_in(self, asset_id: str) -> list[CastLinkRecord]:
+        return cast(list[CastLinkRecord], _list(await self.session.get(f"/data/assets/{asset_id}/cast-in")))
 
     # ---------------------------------------------------------- big lists
     async def shots_with_tasks(self, project_id: str, episode_id: str | None = None, *,

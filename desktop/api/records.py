@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, TypedDict, TypeVar
 
 T = TypeVar("T")
 
@@ -388,3 +388,80 @@ def from_dict_rows(kind: str, rows: list[dict[str, Any]]) -> WithTasksTable:
         row[ef.index("tasks")] = [[t.get(k) for k in tf] for t in r.get("tasks") or [] if isinstance(t, dict)]
         out.append(row)
     return WithTasksTable(kind=kind, entity_fields=ef, task_fields=tf, rows=out)
+
+
+# ---------------------------------------------------------------- detail reads, as Zou sends them
+# Typed views of Zou's JSON for the reads the panes and dialogs use key by key. `total=False`: Zou leaves
+# keys out by version and route, so every read is `.get()`; the types say what a present key holds.
+class TaskRecord(TypedDict, total=False):
+    """A task of a shot or an asset (`GET /data/shots/{id}` -> "tasks")."""
+
+    id: str
+    entity_id: str
+    project_id: str
+    task_type_id: str
+    task_status_id: str
+    assignees: list[str]
+    last_comment_date: str | None
+    due_date: str | None
+    estimation: int | None
+    priority: int | None
+
+
+class EntityRecord(TypedDict, total=False):
+    """A shot or an asset with its tasks (`GET /data/shots/{id}`, `GET /data/assets/{id}`)."""
+
+    id: str
+    type: str  # "Shot" | "Asset"
+    name: str
+    project_id: str
+    description: str | None
+    data: dict[str, Any] | None
+    tasks: list[TaskRecord]
+    preview_file_id: str | None
+    nb_frames: int | None
+    frame_in: int | None
+    frame_out: int | None
+    fps: str | float | None
+    parent_id: str | None
+    sequence_name: str
+    episode_name: str
+    entity_type_id: str
+    asset_type_name: str
+    ready_for: str | None
+    canceled: bool
+    created_by: str | None
+    updated_at: str
+
+
+class CommentRecord(TypedDict, total=False):
+    """A comment of a task's thread (`GET /data/tasks/{id}/comments`), newest first."""
+
+    id: str
+    object_id: str  # the task
+    text: str
+    created_at: str
+    updated_at: str
+    task_status_id: str
+    task_status: dict[str, Any]
+    person_id: str
+    person: dict[str, Any]
+    attachment_files: list[dict[str, Any]]
+    previews: list[dict[str, Any]]
+    checklist: list[dict[str, Any]]
+
+
+class CastLinkRecord(TypedDict, total=False):
+    """One link of a casting: an asset in a shot (`.../entities/{id}/casting`) or a shot an asset is cast
+    in (`/data/assets/{id}/cast-in`)."""
+
+    asset_id: str
+    asset_name: str
+    asset_type_name: str
+    shot_id: str
+    shot_name: str
+    sequence_name: str
+    episode_name: str
+    nb_occurences: int
+    label: str
+    preview_file_id: str | None

@@ -31,7 +31,7 @@ from desktop.api import Person, ServerInfo, ZouClient, ZouSession
 from desktop.api import errors as E
 from desktop.api.changes import Changes
 from desktop.api.editing import Capabilities, EditContext, Editor
-from desktop.api.records import Entity, Project, UserContext
+from desktop.api.records import CommentRecord, Entity, EntityRecord, Project, UserContext
 from desktop.asyncqt import TaskRunner
 from desktop.models.lookups import Lookups
 from desktop.settings import Settings
@@ -67,9 +67,9 @@ class BrowseSession(QObject):
     # ---- my tasks, the detail
     my_tasks_loaded = Signal(object)  # list[UserTask]
     detail_loading = Signal(str, str, str)  # kind, entity id, title hint
-    detail_loaded = Signal(str, object, object, str)  # kind, entity dict, casting list, task id asked for
+    detail_loaded = Signal(str, object, object, str)  # kind, EntityRecord, list[CastLinkRecord], task id asked for
     last_comments = Signal(dict)  # {task id: newest comment text} of the detail's entity
-    thread_loaded = Signal(str, object)  # task id, comments
+    thread_loaded = Signal(str, object)  # task id, list[CommentRecord]
     # ---- outcome
     changes_applied = Signal(object)  # Changes: a write (or an event) changed these things
     loaded = Signal(str)  # a load finished: one of LOAD_KEYS
@@ -93,7 +93,7 @@ class BrowseSession(QObject):
         self._failed: set[str] = set()
         self._expired_pending = False
         self._progress: dict[str, str] = {}
-        self._comments: dict[str, list[dict[str, Any]]] = {}  # task id -> thread, for the detail's entity
+        self._comments: dict[str, list[CommentRecord]] = {}  # task id -> thread, for the detail's entity
         self._detail_entity: tuple[str, str] = ("", "")  # kind, id of the entity the detail shows
         self._detail_task: str | None = None
         # What this session's own writes changed on tasks, until the server's answers show it: Zou may
@@ -383,7 +383,7 @@ class BrowseSession(QObject):
         if self._current("detail"):
             self.loaded.emit("detail")
 
-    async def _load_last_comments(self, entity: dict[str, Any]) -> None:
+    async def _load_last_comments(self, entity: EntityRecord) -> None:
         """Fetch the comment threads of the entity's commented tasks (a few, in parallel)."""
         tasks = [t for t in entity.get("tasks") or [] if isinstance(t, dict) and t.get("id")]
         wanted = [str(t["id"]) for t in tasks if (t.get("last_comment_date") or str(t["id"]) in self._stale_threads)
@@ -430,10 +430,10 @@ class BrowseSession(QObject):
             self.thread_loaded.emit(task_id, comments)
             self.loaded.emit("thread")
 
-    def cached_entity_thread(self, task_id: str) -> list[dict[str, Any]] | None:
+    def cached_entity_thread(self, task_id: str) -> list[CommentRecord] | None:
         return self._comments.get(task_id)
 
-    def _apply_overrides(self, entity: dict[str, Any]) -> None:
+    def _apply_overrides(self, entity: EntityRecord) -> None:
         """Show this session's own task writes in a detail read that predates them (see `_task_overrides`).
 
         An override holds while the server's task is older than the write (its `last_comment_date` is
@@ -449,7 +449,7 @@ class BrowseSession(QObject):
             if mine and theirs >= mine:
                 del self._task_overrides[str(task["id"])]
                 continue
-            task.update(override)
+            task.update(override)  # type: ignore[typeddict-item]
 
     # ================================================================ writes' outcome
     def apply(self, changes: Changes) -> None:

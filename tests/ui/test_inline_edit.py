@@ -7,22 +7,17 @@ server holds is read back through its API.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
-import functools
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-import shiboken6
-from PySide6.QtCore import QModelIndex, QSettings, Qt
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractItemView, QComboBox, QLineEdit, QPushButton
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
-from desktop.api import ServerInfo
 from desktop.api.editing import Capabilities, CellEdit
 from desktop.api.records import Descriptor, WithTasksTable
 from desktop.localzou import LocalZou
@@ -31,10 +26,18 @@ from desktop.settings import Settings
 from desktop.ui.main_window import TAB_ASSETS, TAB_SHOTS, MainWindow
 from desktop.ui.panes import EntityPane
 from tests.faults.proxy import FaultProxy
-from tests.helpers.editing import EditProject, seed_edit_project, sign_in
+from tests.helpers.editing import EditProject, seed_edit_project
 from tests.helpers.seed import big_lookups, big_records, big_table
-from tests.helpers.zou import TestUser, ZouAdmin
-from tests.ui.conftest import run_async
+from tests.helpers.zou import ZouAdmin
+from tests.ui.conftest import OpenWindow, run_async
+
+OpenWindowFactory = Callable[..., OpenWindow]
+
+
+def on_shots(opened: OpenWindow) -> MainWindow:
+    """The window with the shots tab current (the inline edits below start there)."""
+    opened.window.show_tab(TAB_SHOTS)
+    return opened.window
 
 WAIT_MS = 15_000
 LEFT = Qt.MouseButton.LeftButton
@@ -136,51 +139,10 @@ def seeded(zou_admin: ZouAdmin) -> EditProject:
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(QSettings(str(tmp_path / "slate.ini"), QSettings.Format.IniFormat))
+def settings(window_settings: Settings) -> Settings:
+    return window_settings
 
 
-WindowFactory = Callable[..., MainWindow]
-LOADED: dict[int, list[str]] = {}  # id(window) -> the loads it finished, in order
-
-
-@pytest.fixture
-def open_window(qtbot: QtBot, qloop: asyncio.AbstractEventLoop, tmp_home: Path, zou_server: LocalZou,
-                settings: Settings) -> Iterator[WindowFactory]:
-    """The main window signed in as `user` on `project_id`, shots and assets loaded."""
-    windows: list[MainWindow] = []
-    clients: list[Any] = []
-
-    def make(user: TestUser, project_id: str, url: str | None = None) -> MainWindow:
-        client = run_async(qtbot, sign_in(url or zou_server.url, user))
-        assert client.session.user is not None
-        clients.append(client)
-        settings.last_project_id = project_id
-        window = MainWindow(client.session, client, settings, client.session.user,
-                            ServerInfo(api_url=url or zou_server.url, version="1.0.97"))
-        loaded: list[str] = []
-        failed: list[tuple[str, str]] = []
-        window.loaded.connect(loaded.append)
-        window.load_failed.connect(lambda key, message: failed.append((key, message)))
-        LOADED[id(window)] = loaded
-        qtbot.addWidget(window)
-        window.show()
-        windows.append(window)
-        for key in ("shot", "asset"):
-            qtbot.waitUntil(functools.partial(lambda k: k in loaded or bool(failed), key), timeout=WAIT_MS)
-        assert not failed, failed
-        assert window.project is not None and window.project.id == project_id
-        window.show_tab(TAB_SHOTS)
-        return window
-
-    yield make
-    for window in windows:
-        LOADED.pop(id(window), None)
-        if shiboken6.isValid(window) and window.isVisible():  # not closed by the test already
-            window.close()
-            run_async(qtbot, window.shutdown())
-    for client in clients:
-        run_async(qtbot, client.session.aclose())
 
 
 def index_of(pane: EntityPane, entity_id: str, key: str) -> QModelIndex:
@@ -256,9 +218,9 @@ def conflict_rows(dialog: Any) -> dict[str, tuple[str, str]]:
             for r in range(table.rowCount())}
 
 
-def test_manager_edits_description_and_frames_inline(qtbot: QtBot, open_window: WindowFactory,
+def test_manager_edits_description_and_frames_inline(qtbot: QtBot, open_window: OpenWindowFactory,
                                                      seeded: EditProject, zou_admin: ZouAdmin) -> None:
-    window = open_window(seeded.manager, seeded.id)
+    window = on_shots(open_window(seeded.manager, project_id=seeded.id))
     pane = window.shots_pane
     shot = seeded.shots[0]
     before = zou_admin.get(f"/data/entities/{shot['id']}")
@@ -280,11 +242,11 @@ def test_manager_edits_description_and_frames_inline(qtbot: QtBot, open_window: 
     qtbot.waitUntil(lambda: window.detail.entity_id == shot["id"], timeout=WAIT_MS)
 
 
-def test_metadata_cell_edit_keeps_the_other_metadata(qtbot: QtBot, open_window: WindowFactory,
+def test_metadata_cell_edit_keeps_the_other_metadata(qtbot: QtBot, open_window: OpenWindowFactory,
                                                      seeded: EditProject, zou_admin: ZouAdmin) -> None:
     shot = seeded.shots[1]
     zou_admin.put(f"/data/entities/{shot['id']}", {"data": {"lens": "35mm"}})
-    window = open_window(seeded.manager, seeded.id)
+    window = on_shots(open_window(seeded.manager, project_id=seeded.id))
     pane = window.shots_pane
     assert shown(pane, shot["id"], "meta:lens") == "35mm"
     # someone else changes another metadata field after the list was loaded: neither change is lost
@@ -298,8 +260,8 @@ def test_metadata_cell_edit_keeps_the_other_metadata(qtbot: QtBot, open_window: 
 
 
 def test_concurrent_change_opens_the_conflict_dialog_and_loses_nothing(
-        qtbot: QtBot, open_window: WindowFactory, seeded: EditProject, zou_admin: ZouAdmin) -> None:
-    window = open_window(seeded.manager, seeded.id)
+        qtbot: QtBot, open_window: OpenWindowFactory, seeded: EditProject, zou_admin: ZouAdmin) -> None:
+    window = on_shots(open_window(seeded.manager, project_id=seeded.id))
     pane = window.shots_pane
     sh1, sh2, sh3 = (s["id"] for s in seeded.shots)
 
@@ -339,8 +301,8 @@ def test_concurrent_change_opens_the_conflict_dialog_and_loses_nothing(
 
 
 def test_invalid_values_are_refused_with_a_message_and_nothing_is_saved(
-        qtbot: QtBot, open_window: WindowFactory, seeded: EditProject, zou_admin: ZouAdmin) -> None:
-    window = open_window(seeded.manager, seeded.id)
+        qtbot: QtBot, open_window: OpenWindowFactory, seeded: EditProject, zou_admin: ZouAdmin) -> None:
+    window = on_shots(open_window(seeded.manager, project_id=seeded.id))
     pane = window.shots_pane
     shot = seeded.shots[0]
     before = zou_admin.get(f"/data/entities/{shot['id']}")
@@ -361,8 +323,8 @@ def test_invalid_values_are_refused_with_a_message_and_nothing_is_saved(
 
 
 def test_artist_cannot_edit_and_a_server_refusal_rolls_back(
-        qtbot: QtBot, open_window: WindowFactory, seeded: EditProject, zou_admin: ZouAdmin) -> None:
-    window = open_window(seeded.artist, seeded.id)
+        qtbot: QtBot, open_window: OpenWindowFactory, seeded: EditProject, zou_admin: ZouAdmin) -> None:
+    window = on_shots(open_window(seeded.artist, project_id=seeded.id))
     pane = window.shots_pane
     shot = seeded.shots[0]
     for key in ("name", "description", "frames", "meta:camera"):
@@ -383,11 +345,11 @@ def test_artist_cannot_edit_and_a_server_refusal_rolls_back(
     assert not zou_admin.get(f"/data/entities/{shot['id']}")["description"]
 
 
-def test_server_error_rolls_back_and_a_retry_saves(qtbot: QtBot, open_window: WindowFactory, seeded: EditProject,
+def test_server_error_rolls_back_and_a_retry_saves(qtbot: QtBot, open_window: OpenWindowFactory, seeded: EditProject,
                                                   zou_admin: ZouAdmin, zou_server: LocalZou) -> None:
     shot = seeded.shots[2]
     with FaultProxy(zou_server.url) as proxy:
-        window = open_window(seeded.manager, seeded.id, url=proxy.url)
+        window = on_shots(open_window(seeded.manager, project_id=seeded.id, url=proxy.url))
         pane = window.shots_pane
         proxy.set_mode("status_500", path=f"/data/entities/{shot['id']}", method="PUT")
         type_into_cell(qtbot, pane, shot["id"], "frames", "24")
@@ -404,16 +366,17 @@ def test_server_error_rolls_back_and_a_retry_saves(qtbot: QtBot, open_window: Wi
         run_async(qtbot, window.shutdown())
 
 
-def test_ctrl_z_undoes_an_inline_edit_on_the_server(qtbot: QtBot, open_window: WindowFactory,
+def test_ctrl_z_undoes_an_inline_edit_on_the_server(qtbot: QtBot, open_window: OpenWindowFactory,
                                                     seeded: EditProject, zou_admin: ZouAdmin) -> None:
-    window = open_window(seeded.manager, seeded.id)
+    opened = open_window(seeded.manager, project_id=seeded.id)
+    window = opened.window
     pane = window.assets_pane
     window.show_tab(TAB_ASSETS)
     asset = seeded.assets[1]
     save_cell(qtbot, pane, asset["id"], "name", "asset1-hero")
     assert zou_admin.get(f"/data/entities/{asset['id']}")["name"] == "asset1-hero"
     assert window.main_actions.undo_action.text() == "Undo Edit asset1-hero"
-    loaded = LOADED[id(window)]
+    loaded = opened.events.loaded
     before = loaded.count("asset")
     with qtbot.waitSignal(window.main_actions.undo_action.undone, timeout=WAIT_MS):
         QTest.keyClick(pane.table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)

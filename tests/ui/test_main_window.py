@@ -4,13 +4,11 @@ signed in for real, and the panes checked as a user would read them."""
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import shiboken6
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QWidget
@@ -28,7 +26,7 @@ from tests.faults.proxy import FaultProxy
 from tests.helpers.seed import SeededProject, seed_small_project
 from tests.helpers.ui_names import named_widgets
 from tests.helpers.zou import TestUser, ZouAdmin, forge_token, unique
-from tests.ui.conftest import SignedInUser, run_async
+from tests.ui.conftest import OpenWindow, SignedInUser, run_async
 
 WAIT_MS = 15_000
 
@@ -51,50 +49,10 @@ def production(zou_admin: ZouAdmin) -> Production:
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(QSettings(str(tmp_path / "slate.ini"), QSettings.Format.IniFormat))
+def settings(window_settings: Settings) -> Settings:
+    return window_settings
 
 
-@dataclass
-class Events:
-    loaded: list[str] = field(default_factory=list)
-    failed: list[tuple[str, str]] = field(default_factory=list)
-
-    def count(self, key: str) -> int:
-        return self.loaded.count(key)
-
-
-@pytest.fixture
-def open_window(qtbot: QtBot, tmp_home: Path, signed_in: SignedInUser,
-                settings: Settings) -> Iterator[Callable[..., tuple[MainWindow, Events]]]:
-    windows: list[MainWindow] = []
-
-    def make(client: ZouClient | None = None, wait_for: tuple[str, ...] = ("shot", "asset", "my_tasks"),
-             window_settings: Settings | None = None, user: SignedInUser | None = None) -> tuple[MainWindow, Events]:
-        who = user or signed_in
-        window = MainWindow(who.session, client or who.client, window_settings or settings, who.user, who.server)
-        events = Events()
-        window.loaded.connect(events.loaded.append)
-        window.load_failed.connect(lambda key, message: events.failed.append((key, message)))
-        qtbot.addWidget(window)
-        window.show()
-        windows.append(window)
-        for key in wait_for:
-            qtbot.waitUntil(functools.partial(arrived, events, key), timeout=WAIT_MS)
-        assert not events.failed, events.failed
-        return window, events
-
-    yield make
-    for window in windows:
-        if shiboken6.isValid(window):  # a test may have closed (and so deleted) it already
-            window.close()
-
-
-def arrived(events: Events, key: str) -> bool:
-    return key in events.loaded or bool(events.failed)
-
-
-# pytest-qt's key and mouse helpers are untyped: QTest's are the same calls, typed.
 def key_click(widget: QWidget, key: Qt.Key,
               modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
     QTest.keyClick(widget, key, modifier)
@@ -130,7 +88,7 @@ def activate(window: MainWindow, qtbot: QtBot, pane: EntityPane, key: str) -> No
 
 
 # ---------------------------------------------------------------------------------------- tests
-def test_panes_show_the_production(qtbot: QtBot, open_window: Callable[..., tuple[MainWindow, Events]],
+def test_panes_show_the_production(qtbot: QtBot, open_window: Callable[..., OpenWindow],
                                    production: Production, signed_in: SignedInUser) -> None:
     window, _events = open_window()
     main = production.main
@@ -179,7 +137,7 @@ def test_panes_show_the_production(qtbot: QtBot, open_window: Callable[..., tupl
 
 
 def test_detail_shows_fields_tasks_comments_and_casting(
-        qtbot: QtBot, open_window: Callable[..., tuple[MainWindow, Events]], production: Production,
+        qtbot: QtBot, open_window: Callable[..., OpenWindow], production: Production,
         settings: Settings) -> None:
     settings.last_project_id = production.main.id
     window, events = open_window()
@@ -226,7 +184,7 @@ def test_detail_shows_fields_tasks_comments_and_casting(
     assert detail.casting_title.text() == "Cast in shots (2)"
 
 
-def test_my_task_opens_its_entity(qtbot: QtBot, open_window: Callable[..., tuple[MainWindow, Events]],
+def test_my_task_opens_its_entity(qtbot: QtBot, open_window: Callable[..., OpenWindow],
                                   production: Production, settings: Settings) -> None:
     settings.last_project_id = production.main.id
     window, events = open_window()
@@ -246,7 +204,7 @@ def test_my_task_opens_its_entity(qtbot: QtBot, open_window: Callable[..., tuple
     assert "Hero sculpt ready" in window.detail.comments_model.data(window.detail.comments_model.index(0))
 
 
-def test_keyboard_tabs_filter_and_refresh(qtbot: QtBot, open_window: Callable[..., tuple[MainWindow, Events]],
+def test_keyboard_tabs_filter_and_refresh(qtbot: QtBot, open_window: Callable[..., OpenWindow],
                                           production: Production, settings: Settings) -> None:
     settings.last_project_id = production.main.id
     window, events = open_window()
@@ -293,7 +251,7 @@ def test_keyboard_tabs_filter_and_refresh(qtbot: QtBot, open_window: Callable[..
     assert window.shots_pane.source.rowCount() == 5
 
 
-def test_tv_show_episode_selector(qtbot: QtBot, open_window: Callable[..., tuple[MainWindow, Events]],
+def test_tv_show_episode_selector(qtbot: QtBot, open_window: Callable[..., OpenWindow],
                                   production: Production) -> None:
     window, events = open_window()
     pane = window.projects_pane
@@ -316,7 +274,7 @@ def test_tv_show_episode_selector(qtbot: QtBot, open_window: Callable[..., tuple
     qtbot.waitUntil(lambda: not pane.episodes.isVisible(), timeout=WAIT_MS)
 
 
-def test_newer_project_selection_wins(qtbot: QtBot, open_window: Callable[..., tuple[MainWindow, Events]],
+def test_newer_project_selection_wins(qtbot: QtBot, open_window: Callable[..., OpenWindow],
                                       production: Production) -> None:
     window, events = open_window()
     before = events.count("shot")
@@ -331,7 +289,7 @@ def test_newer_project_selection_wins(qtbot: QtBot, open_window: Callable[..., t
     assert ids == set(production.main.shots.values())
 
 
-def test_layout_and_settings_persist(qtbot: QtBot, open_window: Callable[..., tuple[MainWindow, Events]],
+def test_layout_and_settings_persist(qtbot: QtBot, open_window: Callable[..., OpenWindow],
                                      production: Production, settings: Settings) -> None:
     window, _ = open_window()
     window.open_project(production.main.id)
@@ -353,7 +311,7 @@ def test_layout_and_settings_persist(qtbot: QtBot, open_window: Callable[..., tu
     key_click(shots.table, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
     window.close()
 
-    again, _ = open_window(window_settings=Settings(QSettings(settings.q.fileName(), QSettings.Format.IniFormat)))
+    again, _ = open_window(settings=Settings(QSettings(settings.q.fileName(), QSettings.Format.IniFormat)))
     assert again.project is not None and again.project.id == production.main.id  # last project reopened
     qtbot.waitUntil(lambda: again.shots_pane.source.rowCount() == 5, timeout=WAIT_MS)
     pane = again.shots_pane
@@ -384,11 +342,11 @@ SHOTS_WITH_TASKS = "/data/shots/with-tasks"
 
 
 def test_server_error_shows_in_the_pane_keeps_rows_and_retries(
-        qtbot: QtBot, open_window: Callable[..., tuple[MainWindow, Events]], production: Production,
+        qtbot: QtBot, open_window: Callable[..., OpenWindow], production: Production,
         settings: Settings, proxied: tuple[FaultProxy, SignedInUser]) -> None:
     proxy, user = proxied
     settings.last_project_id = production.main.id
-    window, events = open_window(user=user)
+    window, events = open_window(user)
     assert window.shots_pane.source.rowCount() == 5
     proxy.set_mode("status_500", path=SHOTS_WITH_TASKS)  # the server's 500, for every shots list
     window.refresh()
@@ -407,11 +365,11 @@ def test_server_error_shows_in_the_pane_keeps_rows_and_retries(
 
 
 def test_project_switch_during_a_slow_load_shows_the_second_project_only(
-        qtbot: QtBot, open_window: Callable[..., tuple[MainWindow, Events]], production: Production,
+        qtbot: QtBot, open_window: Callable[..., OpenWindow], production: Production,
         settings: Settings, proxied: tuple[FaultProxy, SignedInUser]) -> None:
     proxy, user = proxied
     settings.last_project_id = production.main.id
-    window, events = open_window(user=user)
+    window, events = open_window(user)
     delay_s = 2.0
     proxy.set_mode("delay", times=1, seconds=delay_s, path=SHOTS_WITH_TASKS)  # the next shots list is slow
     sent = proxy.count(SHOTS_WITH_TASKS)
@@ -431,7 +389,7 @@ def test_project_switch_during_a_slow_load_shows_the_second_project_only(
 
 
 def test_session_expired_is_signalled_once_and_resume_reloads(
-        qtbot: QtBot, open_window: Callable[..., tuple[MainWindow, Events]], production: Production,
+        qtbot: QtBot, open_window: Callable[..., OpenWindow], production: Production,
         zou_server: LocalZou, signed_in: SignedInUser) -> None:
     window, events = open_window()
     session = signed_in.session
@@ -454,7 +412,7 @@ def test_session_expired_is_signalled_once_and_resume_reloads(
 
 
 def test_thumbnails_are_cached_on_disk_and_revalidated(
-        qtbot: QtBot, open_window: Callable[..., tuple[MainWindow, Events]], production: Production,
+        qtbot: QtBot, open_window: Callable[..., OpenWindow], production: Production,
         settings: Settings, tmp_home: Path) -> None:
     settings.last_project_id = production.main.id
     window, _ = open_window()
@@ -472,7 +430,7 @@ def test_thumbnails_are_cached_on_disk_and_revalidated(
     assert cache.downloads == 0  # reopened from disk, revalidated with If-None-Match: no second download
 
 
-def test_menu_actions_emit_the_account_signals(open_window: Callable[..., tuple[MainWindow, Events]],
+def test_menu_actions_emit_the_account_signals(open_window: Callable[..., OpenWindow],
                                                qtbot: QtBot) -> None:
     window, _ = open_window(wait_for=("context",))
     names = {a.objectName() for a in window.findChildren(type(window.main_actions.security_action))}
@@ -484,7 +442,7 @@ def test_menu_actions_emit_the_account_signals(open_window: Callable[..., tuple[
 
 
 def test_every_named_widget_is_accessible_and_documented(
-        qtbot: QtBot, open_window: Callable[..., tuple[MainWindow, Events]], production: Production,
+        qtbot: QtBot, open_window: Callable[..., OpenWindow], production: Production,
         settings: Settings) -> None:
     settings.last_project_id = production.main.id
     window, events = open_window()

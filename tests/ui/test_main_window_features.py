@@ -3,28 +3,23 @@ the current view, the Edit menu by role."""
 
 from __future__ import annotations
 
-import asyncio
 import csv
-import functools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import shiboken6
-from PySide6.QtCore import QItemSelectionModel, QSettings
+from PySide6.QtCore import QItemSelectionModel
 from pytestqt.qtbot import QtBot
 
-from desktop.api import ServerInfo, SignedIn, ZouClient, ZouSession
 from desktop.csvio import CsvFormat
-from desktop.localzou import LocalZou
 from desktop.settings import Settings
 from desktop.ui.csv.options import ExportChoice
 from desktop.ui.editing import AssetEditorDialog, CastingEditor, DeleteDialog, ShotEditorDialog
 from desktop.ui.main_window import TAB_PLAYLISTS, TAB_SHOTS, MainWindow
 from tests.helpers.seed import SeededProject, seed_small_project
 from tests.helpers.zou import TestUser, ZouAdmin, unique
-from tests.ui.conftest import run_async
+from tests.ui.conftest import OpenWindow, run_async
 
 WAIT_MS = 15_000
 
@@ -52,45 +47,8 @@ def production(zou_admin: ZouAdmin) -> Production:
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(QSettings(str(tmp_path / "slate.ini"), QSettings.Format.IniFormat))
-
-
-@pytest.fixture
-def open_window(qtbot: QtBot, qloop: asyncio.AbstractEventLoop, tmp_home: Path, zou_server: LocalZou,
-                production: Production, settings: Settings) -> Iterator[Callable[[TestUser], MainWindow]]:
-    sessions: list[ZouSession] = []
-    windows: list[MainWindow] = []
-
-    def make(user: TestUser) -> MainWindow:
-        session = ZouSession(zou_server.url)
-        outcome = run_async(qtbot, session.sign_in(user.email, user.password))
-        assert isinstance(outcome, SignedIn)
-        sessions.append(session)
-        settings.last_project_id = production.project.id
-        window = MainWindow(session, ZouClient(session), settings, outcome.user,
-                            ServerInfo(api_url=zou_server.url, version="1.0.97"))
-        loaded: list[str] = []
-        failed: list[tuple[str, str]] = []
-        window.loaded.connect(loaded.append)
-        window.load_failed.connect(lambda key, message: failed.append((key, message)))
-        qtbot.addWidget(window)
-        window.show()
-        windows.append(window)
-        for key in ("shot", "asset"):
-            qtbot.waitUntil(functools.partial(lambda k: k in loaded or bool(failed), key), timeout=WAIT_MS)
-        assert not failed, failed
-        assert window.project is not None and window.project.id == production.project.id
-        return window
-
-    yield make
-    for window in windows:
-        if not shiboken6.isValid(window):
-            continue  # Qt already deleted it (closed during the test)
-        window.close()
-        run_async(qtbot, window.shutdown())
-    for session in sessions:
-        run_async(qtbot, session.aclose())
+def settings(window_settings: Settings) -> Settings:
+    return window_settings
 
 
 def select_shot(window: MainWindow, entity_id: str) -> None:
@@ -103,9 +61,9 @@ def select_shot(window: MainWindow, entity_id: str) -> None:
     assert pane.selected_entity_ids() == [entity_id]
 
 
-def test_playlists_tab_lists_the_seeded_playlist(open_window: Callable[[TestUser], MainWindow],
+def test_playlists_tab_lists_the_seeded_playlist(open_window: Callable[..., OpenWindow],
                                                  production: Production, qtbot: QtBot) -> None:
-    window = open_window(production.manager)
+    window = open_window(production.manager, project_id=production.project.id).window
     window.main_actions.tab_actions[TAB_PLAYLISTS].trigger()
     assert window.tabs.currentWidget() is window.playlists_pane
     assert window.playlists_pane.objectName() == "playlistsPane"
@@ -118,9 +76,9 @@ def test_playlists_tab_lists_the_seeded_playlist(open_window: Callable[[TestUser
     qtbot.waitUntil(lambda: any(production.playlist_name in n for n in names()), timeout=WAIT_MS)
 
 
-def test_download_previews_of_selected_via_the_dock(open_window: Callable[[TestUser], MainWindow],
+def test_download_previews_of_selected_via_the_dock(open_window: Callable[..., OpenWindow],
                                                     production: Production, qtbot: QtBot, tmp_path: Path) -> None:
-    window = open_window(production.manager)
+    window = open_window(production.manager, project_id=production.project.id).window
     folder = tmp_path / "previews"
     window.downloads.set_project_folder(production.project.id, folder)
     assert window.downloads.isHidden()
@@ -134,9 +92,9 @@ def test_download_previews_of_selected_via_the_dock(open_window: Callable[[TestU
     assert window.main_actions.downloads_action.shortcut().toString() == "Ctrl+J"
 
 
-def test_export_current_view_writes_the_visible_rows(open_window: Callable[[TestUser], MainWindow],
+def test_export_current_view_writes_the_visible_rows(open_window: Callable[..., OpenWindow],
                                                      production: Production, qtbot: QtBot, tmp_path: Path) -> None:
-    window = open_window(production.manager)
+    window = open_window(production.manager, project_id=production.project.id).window
     window.show_tab(TAB_SHOTS)
     pane = window.shots_pane
     pane.filter.setText("SQ01")
@@ -156,9 +114,9 @@ def test_export_current_view_writes_the_visible_rows(open_window: Callable[[Test
     assert "SQ02" not in text and "▾" not in text
 
 
-def test_edit_menu_by_role(open_window: Callable[[TestUser], MainWindow], production: Production,
+def test_edit_menu_by_role(open_window: Callable[..., OpenWindow], production: Production,
                            qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> None:
-    artist_window = open_window(production.artist)
+    artist_window = open_window(production.artist, project_id=production.project.id).window
     artist_window.main_actions.update()
     acts = artist_window.main_actions
     for action in (acts.new_asset_action, acts.new_shot_action, acts.edit_action, acts.delete_action,
@@ -166,7 +124,7 @@ def test_edit_menu_by_role(open_window: Callable[[TestUser], MainWindow], produc
         assert not action.isEnabled(), action.objectName()
     assert artist_window.edits.new_asset() is None
 
-    manager_window = open_window(production.manager)
+    manager_window = open_window(production.manager, project_id=production.project.id).window
     manager_window.main_actions.update()
     assert manager_window.main_actions.new_asset_action.isEnabled()
     assert manager_window.main_actions.undo_action.objectName() == "undoAction"
@@ -178,8 +136,8 @@ def test_edit_menu_by_role(open_window: Callable[[TestUser], MainWindow], produc
 
 
 def test_edit_delete_and_casting_open_on_the_selected_shot(
-        open_window: Callable[[TestUser], MainWindow], production: Production, qtbot: QtBot) -> None:
-    window = open_window(production.manager)
+        open_window: Callable[..., OpenWindow], production: Production, qtbot: QtBot) -> None:
+    window = open_window(production.manager, project_id=production.project.id).window
     shot_id = production.project.shots["SQ01/SH010"]
     window.show_tab(TAB_SHOTS)
     assert window.shots_pane.select_entity(shot_id)  # current row too: Casting acts on the current shot
@@ -195,10 +153,10 @@ def test_edit_delete_and_casting_open_on_the_selected_shot(
 
 
 def test_a_status_comment_patches_the_rows_it_changed_without_re_streaming_the_lists(
-        open_window: Callable[[TestUser], MainWindow], production: Production, qtbot: QtBot) -> None:
+        open_window: Callable[..., OpenWindow], production: Production, qtbot: QtBot) -> None:
     from PySide6.QtWidgets import QPlainTextEdit, QPushButton
 
-    window = open_window(production.manager)
+    window = open_window(production.manager, project_id=production.project.id).window
     project = production.project
     shot_id, task_id = project.shots["SQ02/SH020"], project.tasks[("SQ02/SH020", "Layout")]
     wfa = str(project.statuses["wfa"]["id"])
