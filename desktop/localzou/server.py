@@ -297,12 +297,12 @@ class LocalZou:
         assert self.root is not None
         for sub in ("tmp", "new", "cur"):  # aiosmtpd's Mailbox handler expects a complete Maildir
             (self.maildir / sub).mkdir(parents=True, exist_ok=True)
-        log = open(self.root / "run" / "smtp.log", "wb")
-        proc = subprocess.Popen(
-            [str(self.zou_python), "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{self.smtp_port}",
-             "-c", "aiosmtpd.handlers.Mailbox", str(self.maildir)],
-            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-        )
+        with open(self.root / "run" / "smtp.log", "wb") as log:  # the child keeps its own copy of the fd
+            proc = subprocess.Popen(
+                [str(self.zou_python), "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{self.smtp_port}",
+                 "-c", "aiosmtpd.handlers.Mailbox", str(self.maildir)],
+                stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            )
         self._procs.append(proc)
         self._wait_port(self.smtp_port, "the SMTP sink", 15)
 
