@@ -22,7 +22,6 @@ import httpx
 import pytest
 
 from desktop.api import SignedIn, Tokens, ZouSession
-from desktop.api import download_sources as ds
 from desktop.api.downloads import (
     ConflictChoice,
     ConflictPolicy,
@@ -31,6 +30,7 @@ from desktop.api.downloads import (
     DownloadSource,
     Status,
 )
+from desktop.api.downloads import sources as ds
 from desktop.api.tokens import jwt_claims
 from desktop.localzou import LocalZou
 from tests.faults.proxy import FaultProxy, Request
@@ -39,7 +39,7 @@ from tests.helpers.zou import TestUser, ZouAdmin, forge_token
 
 MB = 1 << 20
 # Both ways a body is read: streamed through the session (httpx), or, for big files, the fast path
-# (download_fastpath: http.client on a thread). Test files are small, so the fast path's threshold is
+# (downloads.fast_path: http.client on a thread). Test files are small, so the fast path's threshold is
 # lowered to exercise it.
 PATHS = pytest.mark.parametrize("fast", [False, True], ids=["stream", "fast-path"])
 

@@ -16,8 +16,8 @@ from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
 from desktop.api import SignedIn, ZouSession
-from desktop.api import download_sources as ds
 from desktop.api.downloads import ConflictPolicy, DownloadItem, DownloadManager, DownloadSource, Status
+from desktop.api.downloads import sources as ds
 from desktop.localzou import LocalZou
 from desktop.settings import Settings
 from desktop.ui.downloads import DownloadsDock, DownloadsModel

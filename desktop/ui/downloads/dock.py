@@ -4,7 +4,7 @@ The lead wires it into the main window and the context menus:
 
     dock = DownloadsDock(session, settings, main_window)
     main_window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
-    dock.enqueue(download_sources.attachment_source(record), project_id=pid)
+    dock.enqueue(sources.attachment_source(record), project_id=pid)
     await dock.enqueue_entity_previews([shot_id], project_id=pid)
     ...
     await dock.shutdown()  # before the session closes: unfinished transfers resume next run
@@ -44,7 +44,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.api import download_sources as ds
 from desktop.api.downloads import (
     ConflictChoice,
     ConflictPolicy,
@@ -55,6 +54,7 @@ from desktop.api.downloads import (
     default_state_file,
     format_size,
 )
+from desktop.api.downloads import sources as ds
 from desktop.api.session import ZouSession
 from desktop.settings import Settings
 from desktop.ui.downloads.model import (
