@@ -28,6 +28,11 @@ class IntegrityError(DownloadError):
     """The bytes received do not add up (short, long, or a range that does not match): not saved."""
 
 
+class UnverifiableSize(DownloadError):
+    """The answer had no size and ended with the connection, and the server would not tell the size:
+    a complete file cannot be told from a cut one, so nothing is saved under the real name."""
+
+
 class NotAFile(DownloadError):
     """The server answered success but sent no file (202 "still processing", 204...)."""
 

@@ -84,6 +84,8 @@ class DownloadItem:
     overwrite: bool = False  # the user chose to replace an existing file
     restarts: int = 0  # the file changed on the server and the download started over
     resumes: int = 0  # ranged requests answered 206 Partial Content
+    # Paused because the session ended (not by the user): resumed once signed in again.
+    waiting_for_sign_in: bool = False
     created: float = field(default_factory=time.time)
     finished: float | None = None
     # runtime only (not saved)
@@ -163,6 +165,7 @@ class DownloadItem:
             "part_name": self.part_name, "status": self.status.value, "total": self.total, "etag": self.etag,
             "last_modified": self.last_modified, "error": self.error, "error_type": self.error_type,
             "overwrite": self.overwrite, "restarts": self.restarts, "resumes": self.resumes,
+            "waiting_for_sign_in": self.waiting_for_sign_in,
             "created": self.created, "finished": self.finished,
             "received": self.received if self.status is Status.DONE else None,
         }
@@ -187,6 +190,7 @@ class DownloadItem:
         item.overwrite = bool(d.get("overwrite"))
         item.restarts = int(d.get("restarts") or 0)
         item.resumes = int(d.get("resumes") or 0)
+        item.waiting_for_sign_in = item.status is Status.PAUSED and bool(d.get("waiting_for_sign_in"))
         item.created = float(d.get("created") or time.time())
         item.finished = float(d["finished"]) if d.get("finished") else None
         item.received = opt_int(d.get("received")) or 0

@@ -191,14 +191,22 @@ class DownloadManager(Transfers):
                 self._emit(item, "changed")
                 return
             item.error = item.error_type = ""
+            item.waiting_for_sign_in = False
             self._add_to_batch([item.id])
             self._set(item, Status.QUEUED)
             self._pump()
 
     def resume_all(self) -> None:
-        """Resume every paused item (after signing in again, for instance)."""
+        """Resume every paused item, those the user paused included."""
         for item in list(self._items.values()):
             if item.status is Status.PAUSED:
+                self.resume(item.id)
+
+    def resume_after_sign_in(self) -> None:
+        """Resume the items the end of the session paused (not those the user paused): call it once the
+        session is signed in again."""
+        for item in list(self._items.values()):
+            if item.status is Status.PAUSED and item.waiting_for_sign_in:
                 self.resume(item.id)
 
     def retry(self, item_id: str) -> None:
@@ -292,6 +300,8 @@ class DownloadManager(Transfers):
     # ---------------------------------------------------------------- internals: state
     def _set(self, item: DownloadItem, status: Status) -> None:
         item.status = status
+        if status is not Status.PAUSED:
+            item.waiting_for_sign_in = False
         if status in (Status.DONE, Status.CANCELED, Status.FAILED):
             item.finished = time.time()
         if status is not Status.ACTIVE:
@@ -410,8 +420,9 @@ class DownloadManager(Transfers):
         except Stopped:
             outcome = item.status  # CONFLICT, set by the attempt
         except E.AuthenticationError as exc:
-            # Signed out or the session ended: keep the .part and wait; `resume_all` after signing in.
+            # Signed out or the session ended: keep the .part and wait; `resume_after_sign_in` then.
             outcome = Status.PAUSED
+            item.waiting_for_sign_in = True
             item.error = describe(exc)
             item.error_type = exc.__class__.__name__
         except (E.ZouError, OSError, UnsafePath) as exc:

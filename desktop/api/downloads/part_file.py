@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
-import errno
 import logging
 import os
 import time
@@ -204,12 +203,34 @@ def rename_no_clobber(src: Path, dst: Path) -> None:
     except FileExistsError:
         raise
     except OSError:
-        # File systems without hard links (FAT, some SMB mounts): check, then rename.
-        if os.path.lexists(dst):
-            raise FileExistsError(errno.EEXIST, "File exists", str(dst)) from None
-        os.rename(src, dst)
+        # File systems without hard links (FAT, some SMB mounts).
+        _claim_then_replace(src, dst)
         return
     os.unlink(src)
+
+
+def _claim_then_replace(src: Path, dst: Path) -> None:
+    """`rename_no_clobber` without hard links.
+
+    Checking that `dst` is free and then renaming leaves a window in which a file another program
+    creates is replaced. Instead the name is claimed with an exclusive create, which is atomic (it fails
+    if anything has the name, even a dangling symlink), and the rename replaces only our own empty
+    placeholder. If the rename fails, the placeholder is removed (when it is still ours).
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(dst, flags, 0o600)  # FileExistsError when the name is taken
+    try:
+        claimed = os.fstat(fd)
+    finally:
+        os.close(fd)
+    try:
+        os.replace(src, dst)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            st = os.lstat(dst)
+            if (st.st_dev, st.st_ino) == (claimed.st_dev, claimed.st_ino) and st.st_size == 0:
+                os.unlink(dst)
+        raise
 
 
 def lsize(path: Path) -> int:

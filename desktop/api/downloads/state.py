@@ -50,7 +50,8 @@ def save_queue(state_file: Path, items: Iterable[DownloadItem]) -> None:
 
 def load_queue(state_file: Path, api_url: str) -> list[DownloadItem]:
     """The saved items, as they should restart: an item that was active is queued again (the app stopped
-    mid-transfer), its progress is what its `.part` holds, and a queued item of another server waits."""
+    mid-transfer), its progress is what its `.part` holds, one paused by the end of a session is queued
+    again (the new run is signed in), and a queued item of another server waits."""
     try:
         raw = state_file.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -80,7 +81,12 @@ def load_queue(state_file: Path, api_url: str) -> list[DownloadItem]:
         if item.status is not Status.DONE:
             part = item.part
             item.received = lsize(part) if part is not None else 0
-        if item.status is Status.QUEUED and item.api_url and item.api_url != api_url:
+        other_server = bool(item.api_url) and item.api_url != api_url
+        if item.waiting_for_sign_in and not other_server:
+            # Paused when the session ended: a new run has signed in again.
+            item.status, item.waiting_for_sign_in = Status.QUEUED, False
+            item.error = item.error_type = ""
+        if item.status is Status.QUEUED and other_server:
             item.status = Status.PAUSED
             item.error = f"This download belongs to another server ({item.api_url})."
     return loaded

@@ -41,6 +41,7 @@ from desktop.api.downloads.errors import (
     NotAFile,
     Restart,
     Stopped,
+    UnverifiableSize,
     describe,
     os_error,
 )
@@ -236,7 +237,38 @@ class Transfers:
             item.received = size
         else:
             await self._stream_body(item, part, response, offset, total, encoded)
+            if total is None and _close_delimited(response):
+                # The end of the body was the end of the connection, and nothing said how big the file
+                # is: a cut looks exactly like the end. Ask the server before calling it complete.
+                total = item.total = await self._size_on_server(item, encoded)
         self._verify(item, part, total, expected)
+
+    async def _size_on_server(self, item: DownloadItem, encoded: bool) -> int:
+        """The file's size as the server states it for a one-byte range at the end of what we received
+        (`Content-Range: bytes a-b/<size>`; a server ignoring ranges answers 200 with its length)."""
+        url = self.session.url(item.source.path)
+        if not encoded:
+            start = max(item.received - 1, 0)
+            headers = {"Accept-Encoding": "identity", "Range": f"bytes={start}-"}
+            try:
+                async with self.session.stream("GET", item.source.path, headers=headers) as response:
+                    h = response.headers
+                    if response.status_code == 206:
+                        content_range = _parse_content_range(h.get("content-range"))
+                        if content_range is not None and content_range[2] is not None:
+                            return content_range[2]
+                    elif response.status_code == 200 and "content-encoding" not in h:
+                        length = opt_int(h.get("content-length"))
+                        if length is not None:
+                            return length
+            except E.ZouError as exc:
+                if not (exc.status == 416 and item.received == 0) or isinstance(exc, E.AuthenticationError):
+                    raise
+                return 0  # nothing to range over: the file is empty
+        raise UnverifiableSize(
+            f"{item.name}: the server sent no size and closed the connection, and would not tell the size: "
+            "a complete file cannot be told from a cut one, so it was not saved. Retry later.",
+            method="GET", url=url)
 
     async def _stream_body(self, item: DownloadItem, part: Path, response: httpx.Response, offset: int,
                            total: int | None, encoded: bool) -> None:
@@ -375,6 +407,14 @@ class Transfers:
 def _retrieve(future: asyncio.Future[Any]) -> None:
     if not future.cancelled():
         future.exception()
+
+
+def _close_delimited(response: httpx.Response) -> bool:
+    """HTTP/1 framing by the end of the connection (no Content-Length, not chunked): h11 cannot tell a
+    cut from the end there. (HTTP/2 ends a stream explicitly.)"""
+    h = response.headers
+    return (response.http_version.startswith("HTTP/1") and "content-length" not in h
+            and "chunked" not in h.get("transfer-encoding", "").lower())
 
 
 def _size_in_etag(etag: str | None) -> int | None:

@@ -7,6 +7,7 @@ The lead wires it into the main window and the context menus:
     dock.enqueue(sources.attachment_source(record), project_id=pid)
     await dock.enqueue_entity_previews([shot_id], project_id=pid)
     ...
+    dock.resume_after_sign_in()  # after a re-sign-in: what the expired session paused goes on
     await dock.shutdown()  # before the session closes: unfinished transfers resume next run
 
 Settings (all under `downloads/`): `parallel` (int, 3), `conflict_policy` ("rename" | "ask"),
@@ -269,6 +270,12 @@ class DownloadsDock(QDockWidget):
                                     folder: Path | str | None = None) -> list[DownloadItem]:
         sources = await ds.working_file_sources(self.session, working_file_ids)
         return self.enqueue(sources, project_id=project_id, folder=folder)
+
+    def resume_after_sign_in(self) -> None:
+        """Resume the downloads the end of the session paused (those the user paused stay paused).
+        The main window calls it once the user has signed in again."""
+        self.manager.resume_after_sign_in()
+        self.model.flush()
 
     async def shutdown(self) -> None:
         """Stop transfers so they resume on the next run, and save the queue."""
