@@ -216,7 +216,7 @@ def _pick_rss_growth(sample: Sample) -> Sample:
 
 
 def slate_csv_export(ctx: Context) -> Sample:
-    """Slate's server export (desktop/api/exports.py): streamed, neutralised, written atomically."""
+    """Slate's server export (desktop/api/exports/csv_export.py): streamed, neutralised, written atomically."""
     from desktop.api.exports import Exports
 
     client = _slate_client(ctx)

@@ -351,6 +351,10 @@ def test_import_wizard_reads_a_big_file_off_the_event_loop_with_progress(
     assert len(threads) == 2 and all(name.startswith("slate-csv") for name in threads), threads
     assert len(progress) >= 3 and 0 < progress[1] < 1000, progress
     assert max(gaps) < min(1.0, took / 3), (max(gaps), took)
+    wizard.next()
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.plan is not None, timeout=WAIT_MS)  # the dry run's row loop: a thread too
+    assert "120000 row(s) read. 120000 new row(s) will be created." in wizard.summary_page.plan_label.text()
 
 
 def test_csv_actions_export_the_project_and_the_view(qtbot: QtBot, client: ZouClient, settings: Settings,

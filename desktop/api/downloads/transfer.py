@@ -78,7 +78,6 @@ def tune_http_reads(size: int = 1 << 20) -> None:
         AsyncHTTP11Connection.READ_NUM_BYTES = size
 
 
-
 class Transfers:
     """The transfer methods of `DownloadManager` (see the module docstring)."""
 

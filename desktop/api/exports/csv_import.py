@@ -20,6 +20,7 @@ import httpx
 
 from desktop.api import errors as E
 from desktop.api.exports.json_lists import dicts
+from desktop.api.exports.worker import run_for_rows
 from desktop.api.session import ZouSession
 from desktop.csvio import CsvTable, ImportContext, ImportKind, ProgressCallback, encode_for_upload, row_key, row_label
 from desktop.csvio.mapping import slug
@@ -147,13 +148,7 @@ class Imports:
             if kind is ImportKind.CASTING:
                 await self._plan_casting(project_id, table, plan, have, set(ep_names.values()))
                 return plan
-        for i in range(len(table.rows)):
-            key = row_key(table, kind, i)
-            if kind is ImportKind.SHOTS and not tv_show:
-                key = ("", *key[1:])
-            if kind is ImportKind.EDITS and not tv_show:
-                key = ("", key[1])
-            (plan.existing if key in have else plan.new).append(i)
+        plan.existing, plan.new = await run_for_rows(len(table.rows), _split_known, table, kind, tv_show, have)
         return plan
 
     async def _plan_casting(self, project_id: str, table: CsvTable, plan: ImportPlan,
@@ -164,12 +159,8 @@ class Imports:
         asset_keys = {slug(type_names.get(a.get("entity_type_id"), "") + str(a.get("name"))) for a in dicts(assets)}
         target_keys = {slug("".join(k)) for k in shots} | asset_keys | {slug(f"episode{e}") for e in episodes}
         target_keys |= {slug(e) for e in episodes}
-        for i in range(len(table.rows)):
-            episode, parent, name, asset_type, asset = row_key(table, ImportKind.CASTING, i)
-            episode = "" if episode == "MP" else episode
-            target = slug(f"{episode}{parent}{name}") in target_keys or slug(f"{parent}{name}") in target_keys
-            ok = target and slug(f"{asset_type}{asset}") in asset_keys
-            (plan.existing if ok else plan.unmatched).append(i)
+        plan.existing, plan.unmatched = await run_for_rows(len(table.rows), _split_casting, table, target_keys,
+                                                           asset_keys)
 
     async def run(self, project_id: str, kind: ImportKind, table: CsvTable, *, update: bool = False,
                   chunk_rows: int = 100, progress: ProgressCallback | None = None,
@@ -182,7 +173,7 @@ class Imports:
         report = ImportReport(kind=kind, total=len(table.rows), update=update)
         path = f"/import/csv/projects/{project_id}/{kind.value}"
         params = {"update": "true"} if update else None
-        labels = [row_label(table, kind, i) for i in range(len(table.rows))]
+        labels = await run_for_rows(len(table.rows), _labels, table, kind)
         if progress is not None:
             progress(0, report.total)
         for start in range(0, len(table.rows), max(1, chunk_rows)):
@@ -214,6 +205,39 @@ class Imports:
             if progress is not None:
                 progress(stop, report.total)
         return report
+
+
+# The per-row work of a plan and a report: a loop over every row, off the event loop for a big table.
+def _split_known(table: CsvTable, kind: ImportKind, tv_show: bool, have: set[tuple[str, ...]]
+                 ) -> tuple[list[int], list[int]]:
+    """(rows naming an existing entity, new rows), names compared as Zou compares them."""
+    existing: list[int] = []
+    new: list[int] = []
+    for i in range(len(table.rows)):
+        key = row_key(table, kind, i)
+        if kind is ImportKind.SHOTS and not tv_show:
+            key = ("", *key[1:])
+        if kind is ImportKind.EDITS and not tv_show:
+            key = ("", key[1])
+        (existing if key in have else new).append(i)
+    return existing, new
+
+
+def _split_casting(table: CsvTable, target_keys: set[str], asset_keys: set[str]) -> tuple[list[int], list[int]]:
+    """(casting rows whose entity and asset exist, rows Zou skips)."""
+    existing: list[int] = []
+    unmatched: list[int] = []
+    for i in range(len(table.rows)):
+        episode, parent, name, asset_type, asset = row_key(table, ImportKind.CASTING, i)
+        episode = "" if episode == "MP" else episode
+        target = slug(f"{episode}{parent}{name}") in target_keys or slug(f"{parent}{name}") in target_keys
+        ok = target and slug(f"{asset_type}{asset}") in asset_keys
+        (existing if ok else unmatched).append(i)
+    return existing, unmatched
+
+
+def _labels(table: CsvTable, kind: ImportKind) -> list[str]:
+    return [row_label(table, kind, i) for i in range(len(table.rows))]
 
 
 def _failed_index(body: Any, ends: Sequence[int]) -> int:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from desktop.api.exports.csv_import import ImportPlan, ImportReport, Imports
-from desktop.api.exports.worker import run_in_worker
+from desktop.api.exports.worker import run_for_rows, run_in_worker
 from desktop.api.session import ZouSession
 from desktop.csvio import (
     CsvTable,
@@ -38,10 +38,6 @@ from desktop.csvio import (
     suggest_mapping,
     target_columns,
 )
-
-# Up to this many rows the row checks run on the loop (a few tens of ms, measured ~16 µs a row on the
-# 2-core CI machine); beyond it, on a worker thread.
-INLINE_ROWS = 5_000
 
 
 async def read_import_file(path: str | Path, delimiter: str | None = None, *,
@@ -193,12 +189,8 @@ class CsvImport:
             return None
         if self.checks is not None and self.checks.mapping == mapping:
             return self.checks
-        args = (table, mapping, list(self.targets), self.kind, self.context)
-        ok = not self.mapping_errors
-        if len(table.rows) <= INLINE_ROWS:
-            checks = check_rows(*args, mapping_ok=ok)
-        else:
-            checks = await run_in_worker(check_rows, *args, mapping_ok=ok)
+        checks = await run_for_rows(len(table.rows), check_rows, table, mapping, list(self.targets), self.kind,
+                                    self.context, mapping_ok=not self.mapping_errors)
         if self.table is table and tuple(self.mapping) == mapping:  # still the file and mapping checked
             self.checks = checks
         return checks
@@ -224,4 +216,4 @@ class CsvImport:
         return self.report
 
 
-__all__ = ["INLINE_ROWS", "CsvImport", "RowChecks", "check_rows", "read_import_file"]
+__all__ = ["CsvImport", "RowChecks", "check_rows", "read_import_file"]

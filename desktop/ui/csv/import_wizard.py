@@ -390,7 +390,9 @@ class MappingPage(QWizardPage):
                 return
             self.table.setRowCount(len(table.headers))
             for col, header in enumerate(table.headers):
-                samples = [v for v in table.column(header)[:50] if v.strip()][:3] if header else []
+                # The first 50 rows only (`table.column` would walk every row of a big file).
+                firsts = (row[col] if col < len(row) else "" for row in table.rows[:50])
+                samples = [v for v in firsts if v.strip()][:3] if header else []
                 self.table.setItem(col, 0, QTableWidgetItem(header or f"(column {col + 1})"))
                 self.table.setItem(col, 1, QTableWidgetItem(" · ".join(samples)))
                 combo = QComboBox()
