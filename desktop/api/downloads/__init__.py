@@ -19,7 +19,14 @@ Modules, by subject: `items` (the records), `errors`, `part_file`, `state` (the 
 `sources` (what to download, from Zou records), `filenames` (untrusted names made safe).
 """
 
-from desktop.api.downloads.errors import DiskFull, DownloadError, FolderNotWritable, IntegrityError, NotAFile
+from desktop.api.downloads.errors import (
+    DiskFull,
+    DownloadError,
+    FolderNotWritable,
+    IntegrityError,
+    NotAFile,
+    UnverifiableSize,
+)
 from desktop.api.downloads.items import (
     ConflictChoice,
     ConflictPolicy,
@@ -37,5 +44,5 @@ from desktop.api.downloads.transfer import tune_http_reads
 __all__ = [
     "ConflictChoice", "ConflictPolicy", "DiskFull", "DownloadError", "DownloadItem", "DownloadManager",
     "DownloadSource", "FolderNotWritable", "IntegrityError", "Listener", "NotAFile", "Status", "Totals",
-    "default_state_file", "format_size", "tune_http_reads",
+    "UnverifiableSize", "default_state_file", "format_size", "tune_http_reads",
 ]
