@@ -66,6 +66,14 @@ class TaskRunner(QObject):
         if not self.busy:
             self.busy_changed.emit(False)
 
+    def is_current(self, key: str) -> bool:
+        """Called inside a task started with `key`: is it still the newest one of that key?
+
+        The one guard against stale answers: a newer `run(key=...)` or `cancel(key)` replaces or drops the
+        task, so code after an `await` (or in a `finally`) checks this before it touches what is shown."""
+        task = asyncio.current_task()
+        return task is not None and self._tasks.get(key) is task
+
     def cancel(self, key: str) -> None:
         task = self._tasks.pop(key, None)
         if task is not None:

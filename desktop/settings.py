@@ -1,11 +1,16 @@
-"""Typed facade over QSettings (INI, user scope). Every key has a type and a default; no secrets here.
+"""Typed facade over QSettings (INI, user scope). No secrets here.
+
+Every setting is declared once below, with its key, type and default (as MusicBrainz Picard's
+`picard/options.py`); reading parses by the declared type, so a hand-edited or older INI file gives the
+default instead of a crash. Settings whose key carries an id (the episode shown per project, a pane's
+column order) are declared once too, as a `KeyedOption` with a key template.
 
 Tokens live in the OS keyring (desktop.api.tokens.TokenStore); a password is never stored at all.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast, overload
 
 from PySide6.QtCore import QByteArray, QSettings
 
@@ -14,110 +19,139 @@ from desktop import APP_NAME, ORG_NAME
 SETTINGS_VERSION = 1
 
 
-class Settings:
-    def __init__(self, qsettings: QSettings | None = None) -> None:
-        self.q = qsettings or QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, ORG_NAME, APP_NAME)
-        if self._int("meta/version", 0) < SETTINGS_VERSION:
-            self.q.setValue("meta/version", SETTINGS_VERSION)
-
-    # ------------------------------------------------------------ typed access
-    def _str(self, key: str, default: str = "") -> str:
-        v = self.q.value(key, default)
-        return str(v) if v is not None else default
-
-    def _int(self, key: str, default: int) -> int:
+def _parse(raw: Any, kind: type, default: Any) -> Any:
+    """QSettings gives back strings from INI files (and lists of one item as a string): parse by type."""
+    if raw is None:
+        return default
+    if kind is bool:
+        if isinstance(raw, str):
+            return raw.lower() in ("1", "true", "yes", "on")
+        return bool(raw)
+    if kind is int:
         try:
-            return int(str(self.q.value(key, default)))
+            return int(str(raw))
         except (TypeError, ValueError):
             return default
+    if kind is list:
+        if isinstance(raw, str):
+            return [raw] if raw else []
+        return [str(x) for x in raw] if isinstance(raw, list | tuple) else list(default)
+    if kind is QByteArray:
+        return raw if isinstance(raw, QByteArray) and not raw.isEmpty() else default
+    return str(raw)
 
-    def _bool(self, key: str, default: bool) -> bool:
-        v = self.q.value(key, default)
-        if isinstance(v, str):
-            return v.lower() in ("1", "true", "yes")
-        return bool(v)
 
-    def _list(self, key: str) -> list[str]:
-        v = self.q.value(key, [])
-        if isinstance(v, str):
-            return [v] if v else []
-        return [str(x) for x in v] if isinstance(v, list) else []
+class Option[T]:
+    """One setting: `settings.<name>` reads it (typed, default when unset), assigning writes it."""
 
-    def _bytes(self, key: str) -> QByteArray | None:
-        v = self.q.value(key)
-        return v if isinstance(v, QByteArray) and not v.isEmpty() else None
+    def __init__(self, key: str, default: T, kind: type | None = None, doc: str = "") -> None:
+        self.key, self.default, self.doc = key, default, doc
+        self.kind: type = kind or type(default)
+        OPTIONS.append(self)
+
+    @overload
+    def __get__(self, obj: None, owner: type) -> Option[T]: ...
+    @overload
+    def __get__(self, obj: Settings, owner: type) -> T: ...
+
+    def __get__(self, obj: Settings | None, owner: type) -> Option[T] | T:
+        if obj is None:
+            return self
+        return cast(T, _parse(obj.q.value(self.key), self.kind, self.default))
+
+    def __set__(self, obj: Settings, value: T) -> None:
+        obj.q.setValue(self.key, value)
+
+
+class KeyedOption[T]:
+    """A family of settings whose key holds an id: `settings.<name>[id]` reads, `[id] = v` writes."""
+
+    def __init__(self, template: str, default: T, kind: type | None = None, doc: str = "") -> None:
+        self.template, self.default, self.doc = template, default, doc
+        self.kind: type = kind or type(default)
+        OPTIONS.append(self)
+
+    def __get__(self, obj: Settings | None, owner: type) -> _Bound[T]:
+        if obj is None:
+            raise AttributeError("a keyed option is read through a Settings instance")
+        return _Bound(self, obj)
+
+
+class _Bound[T]:
+    def __init__(self, option: KeyedOption[T], settings: Settings) -> None:
+        self.option, self.settings = option, settings
+
+    def key(self, *parts: str) -> str:
+        return self.option.template.format(*parts)
+
+    def __getitem__(self, part: str | tuple[str, ...]) -> T:
+        parts = part if isinstance(part, tuple) else (part,)
+        raw = self.settings.q.value(self.key(*parts))
+        return cast(T, _parse(raw, self.option.kind, self.option.default))
+
+    def __setitem__(self, part: str | tuple[str, ...], value: T) -> None:
+        parts = part if isinstance(part, tuple) else (part,)
+        self.settings.q.setValue(self.key(*parts), value)
+
+
+OPTIONS: list[Option[Any] | KeyedOption[Any]] = []
+
+
+class Settings:
+    # ------------------------------------------------------------ servers and session
+    recent_servers = Option[list[str]]("servers/recent", [], list,
+                                       "remembered servers, most recent first (what the user typed)")
+    last_server = Option("session/server", "", doc="the server of the saved session, as typed")
+    last_api_url = Option("session/api_url", "", doc="its API root, as found by the probe")
+    last_email = Option("session/email", "", doc="the e-mail of the saved session")
+    keep_signed_in = Option("session/keep_signed_in", True, doc="keep the session in the keyring after exit")
+    ca_file = Option("tls/ca_file", "", doc="a studio CA bundle, added to the OS trust store")
+    # ------------------------------------------------------------ browsing
+    last_project_id = Option("browse/project_id", "", doc="the project opened last")
+    main_tab = Option("panes/main/tab", 0, doc="the list tab shown last (shots, assets, my tasks, playlists)")
+    episode = KeyedOption("panes/projects/episode/{}", "", doc="the episode shown last, per TV show")
+    # ------------------------------------------------------------ the shots and assets panes ({} = shots/assets)
+    pane_grouped = KeyedOption("panes/{}/grouped", True, doc="rows grouped by sequence or asset type")
+    pane_order = KeyedOption[list[str]]("panes/{}/order", [], list, doc="column keys in display order")
+    pane_hidden = KeyedOption[list[str]]("panes/{}/hidden", [], list, doc="hidden column keys")
+    pane_widths = KeyedOption[list[str]]("panes/{}/widths", [], list, doc="'key=width' per visible column")
+    pane_sort = KeyedOption("panes/{}/sort", "", doc="'key:asc' or 'key:desc', '' for the server's order")
+    # ------------------------------------------------------------ window state
+    geometry_of = KeyedOption("window/{}", QByteArray(), QByteArray, doc="saved geometry or state, per window")
+
+    def __init__(self, qsettings: QSettings | None = None) -> None:
+        self.q = qsettings or QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, ORG_NAME, APP_NAME)
+        version = _parse(self.q.value("meta/version"), int, 0)
+        if version < SETTINGS_VERSION:
+            self.q.setValue("meta/version", SETTINGS_VERSION)
 
     def sync(self) -> None:
         self.q.sync()
 
-    # ------------------------------------------------------------ servers and session
+    # ------------------------------------------------------------ helpers over the declared options
     @property
     def servers(self) -> list[str]:
-        """Remembered servers, most recent first (what the user typed, not credentials)."""
-        return self._list("servers/recent")
+        return self.recent_servers
 
     def remember_server(self, text: str) -> None:
-        items = [text] + [s for s in self.servers if s != text]
-        self.q.setValue("servers/recent", items[:10])
+        items = [text] + [s for s in self.recent_servers if s != text]
+        self.recent_servers = items[:10]
 
-    @property
-    def last_server(self) -> str:
-        return self._str("session/server")
-
-    @last_server.setter
-    def last_server(self, value: str) -> None:
-        self.q.setValue("session/server", value)
-
-    @property
-    def last_api_url(self) -> str:
-        return self._str("session/api_url")
-
-    @last_api_url.setter
-    def last_api_url(self, value: str) -> None:
-        self.q.setValue("session/api_url", value)
-
-    @property
-    def last_email(self) -> str:
-        return self._str("session/email")
-
-    @last_email.setter
-    def last_email(self, value: str) -> None:
-        self.q.setValue("session/email", value)
-
-    @property
-    def keep_signed_in(self) -> bool:
-        return self._bool("session/keep_signed_in", True)
-
-    @keep_signed_in.setter
-    def keep_signed_in(self, value: bool) -> None:
-        self.q.setValue("session/keep_signed_in", value)
-
-    @property
-    def ca_file(self) -> str:
-        """A custom CA bundle for self-hosted servers (added to the OS trust store, never replacing it)."""
-        return self._str("tls/ca_file")
-
-    @ca_file.setter
-    def ca_file(self, value: str) -> None:
-        self.q.setValue("tls/ca_file", value)
-
-    # ------------------------------------------------------------ window state
     def geometry(self, name: str) -> QByteArray | None:
-        return self._bytes(f"window/{name}")
+        value = self.geometry_of[name]
+        return value if not value.isEmpty() else None
 
     def set_geometry(self, name: str, state: QByteArray) -> None:
-        self.q.setValue(f"window/{name}", state)
+        self.geometry_of[name] = state
 
-    @property
-    def last_project_id(self) -> str:
-        return self._str("browse/project_id")
+    def episode_of(self, project_id: str) -> str:
+        return self.episode[project_id]
 
-    @last_project_id.setter
-    def last_project_id(self, value: str) -> None:
-        self.q.setValue("browse/project_id", value)
+    def set_episode_of(self, project_id: str, episode_id: str) -> None:
+        self.episode[project_id] = episode_id
 
     def value(self, key: str, default: Any = None) -> Any:
-        """Escape hatch for pane-owned keys (column order, visibility); keep keys under `panes/`."""
+        """Escape hatch still used by the downloads dock and the CSV dialogs (moving to declared options)."""
         return self.q.value(key, default)
 
     def set_value(self, key: str, value: Any) -> None:

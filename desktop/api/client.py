@@ -80,6 +80,10 @@ class ZouClient:
     async def entity(self, entity_id: str) -> Entity:
         return Entity.from_json(await self.session.get(f"/data/entities/{entity_id}"))
 
+    async def project_assets(self, project_id: str) -> list[dict[str, Any]]:
+        """Every asset of a project (canceled ones included: Zou lists them with `canceled`)."""
+        return _list(await self.session.get(f"/data/projects/{project_id}/assets"))
+
     async def task_comments(self, task_id: str) -> list[dict[str, Any]]:
         return _list(await self.session.get(f"/data/tasks/{task_id}/comments"))
 

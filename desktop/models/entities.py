@@ -359,6 +359,43 @@ class EntityTableModel(QAbstractTableModel):
         self.rows_edited.emit(row, row)
         self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.specs) - 1), [])
 
+    def update_tasks(self, updates: Mapping[str, Mapping[str, Any]], entity_ids: Sequence[str] = ()) -> int:
+        """Merge task fields (`task_status_id`, `assignees`...) into the rows' tasks by task id; repaints the
+        rows changed and returns how many. `entity_ids` (when known) limits the search to those rows."""
+        table = self.table
+        if table is None or not updates or not table.has("tasks") or "id" not in table.task_fields:
+            return 0
+        tasks_pos, tid_pos = table.col("tasks"), table.task_col("id")
+        positions = {name: table.task_col(name) for u in updates.values() for name in u if name in table.task_fields}
+        rows: Sequence[int] = range(self._count)
+        if entity_ids and len(entity_ids) == len(updates):
+            rows = [r for r in (self.row_of_id(e) for e in entity_ids) if r is not None]
+        changed: list[int] = []
+        for row in rows:
+            tasks = self._rows[row][tasks_pos]
+            if not tasks:
+                continue
+            hit = False
+            for i, task in enumerate(tasks):
+                fields = updates.get(task[tid_pos])
+                if fields is None:
+                    continue
+                task = list(task)
+                for name, value in fields.items():
+                    pos = positions.get(name)
+                    if pos is not None:
+                        task[pos] = value
+                tasks[i] = task
+                hit = True
+            if hit:
+                changed.append(row)
+        if changed:
+            self._sort_cache = {}
+            for row in changed:
+                self.rows_edited.emit(row, row)
+                self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.specs) - 1), [])
+        return len(changed)
+
     def row_of_id(self, entity_id: str, hint: int = -1) -> int | None:
         """The source row of an entity (`hint` is checked first), or None when it is not loaded."""
         pos = self._id_pos

@@ -4,19 +4,16 @@ Only what a view paints is asked for (`list_thumbnail` is called from the model'
 10,000-shot list fetches the thumbnails of the rows on screen, not 10,000. Requests are served newest
 first (the rows on screen now, not those scrolled past) with a few in flight at once.
 
-The disk cache lives under platformdirs' user cache dir, one file per *full URL* (Zou gives one ETag to
-different responses, so an ETag is never a key). A file found on disk is shown at once and revalidated
-once per session with `If-None-Match`; a 304 costs no body. Every request goes through the session
-(tokens, refresh, error mapping): no raw HTTP here.
+The disk cache (`desktop.api.pictures.PictureStore`, under platformdirs' user cache dir) keeps one file
+per full URL; a file found on disk is shown at once and revalidated once per session with
+`If-None-Match` (a 304 costs no body). This module decodes, scales and schedules; it does no HTTP.
+This is the app's one picture fetcher: the lists, the detail, the projects and the playlists use it.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import hashlib
 import logging
-import os
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any
@@ -26,7 +23,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QPixmap
 
 from desktop import APP_NAME, ORG_NAME
-from desktop.api import errors as E
+from desktop.api.pictures import PictureStore, PictureUnavailable
 from desktop.api.session import ZouSession
 from desktop.models.entities import THUMB_HEIGHT, THUMB_WIDTH
 
@@ -58,10 +55,11 @@ class ThumbnailCache(QObject):
         super().__init__(parent)
         self.session = session
         self.cache_dir = cache_dir or default_cache_dir()
+        self.store = PictureStore(session, self.cache_dir)
         self.max_parallel = max_parallel
         self.max_queue = max_queue
         self._memory: OrderedDict[str, QPixmap] = OrderedDict()
-        self._scaled: dict[str, QPixmap] = {}
+        self._scaled: dict[tuple[str, int, int], QPixmap] = {}
         self._queue: OrderedDict[str, None] = OrderedDict()
         self._active: set[str] = set()
         self._validated: set[str] = set()
@@ -73,17 +71,20 @@ class ThumbnailCache(QObject):
         self.disk_hits = 0
 
     # ------------------------------------------------------------------ what views ask
-    def list_thumbnail(self, preview_file_id: str) -> QPixmap | None:
-        """The row-sized thumbnail of a preview file, or None while it is fetched."""
-        scaled = self._scaled.get(preview_file_id)
+    def list_thumbnail(self, preview_file_id: str, size: tuple[int, int] = (THUMB_WIDTH, THUMB_HEIGHT)
+                       ) -> QPixmap | None:
+        """The thumbnail of a preview file scaled to `size` (a list row's by default), or None while it is
+        fetched. Each size is scaled once and kept."""
+        key = (preview_file_id, *size)
+        scaled = self._scaled.get(key)
         if scaled is not None:
             return scaled
         pixmap = self.pixmap(preview_thumbnail_path(preview_file_id))
         if pixmap is None or pixmap.isNull():
             return None
-        scaled = pixmap.scaled(THUMB_WIDTH, THUMB_HEIGHT, Qt.AspectRatioMode.KeepAspectRatio,
+        scaled = pixmap.scaled(size[0], size[1], Qt.AspectRatioMode.KeepAspectRatio,
                                Qt.TransformationMode.SmoothTransformation)
-        self._scaled[preview_file_id] = scaled
+        self._scaled[key] = scaled
         return scaled
 
     def pixmap(self, path: str) -> QPixmap | None:
@@ -122,8 +123,7 @@ class ThumbnailCache(QObject):
 
     # ------------------------------------------------------------------ internals
     def _file(self, path: str) -> Path:
-        digest = hashlib.sha256(self.session.url(path).encode()).hexdigest()
-        return self.cache_dir / digest[:2] / f"{digest}.png"
+        return self.store.file(path)
 
     def _remember(self, path: str, pixmap: QPixmap) -> None:
         self._memory[path] = pixmap
@@ -170,56 +170,30 @@ class ThumbnailCache(QObject):
             self._active.discard(path)
 
     async def _fetch_one(self, path: str) -> None:
-        file = self._file(path)
-        etag_file = file.with_suffix(".etag")
-        headers: dict[str, str] = {}
-        if file.exists() and etag_file.exists():
-            etag = etag_file.read_text(encoding="utf-8").strip()
-            if etag:
-                headers["If-None-Match"] = etag
         try:
-            response = await self.session.request("GET", path, headers=headers)
-        except (E.NotFound, E.PermissionDenied) as exc:
-            log.info("no picture at %s: %s", path, exc.__class__.__name__)
-            self._failed.add(path)
-            return
-        except E.ZouError as exc:
-            log.info("picture %s not fetched: %s", path, exc)
+            answer = await self.store.fetch(path)
+        except PictureUnavailable as exc:
+            log.info("%s", exc)
             self._failed.add(path)
             return
         self._validated.add(path)
-        if response.status_code == 304:
+        if answer.body is None:
             self.not_modified += 1
             return
-        body = response.content
         pixmap = QPixmap()
-        if not body or not pixmap.loadFromData(body):
+        if not answer.body or not pixmap.loadFromData(answer.body):
             self._failed.add(path)
             return
         self.downloads += 1
-        self._write(file, body, response.headers.get("etag"))
+        self.store.save(path, answer.body, answer.etag)
         self._remember(path, pixmap)
         self._emit_ready(path)
-
-    def _write(self, file: Path, body: bytes, etag: str | None) -> None:
-        try:
-            file.parent.mkdir(parents=True, exist_ok=True)
-            tmp = file.with_suffix(".tmp")
-            tmp.write_bytes(body)
-            os.replace(tmp, file)
-            etag_file = file.with_suffix(".etag")
-            if etag:
-                etag_file.write_text(etag, encoding="utf-8")
-            else:
-                with contextlib.suppress(FileNotFoundError):
-                    etag_file.unlink()
-        except OSError as exc:  # a full or read-only disk only costs the cache
-            log.warning("thumbnail cache not written: %s", exc)
 
     def _emit_ready(self, path: str) -> None:
         prefix, suffix = "/pictures/thumbnails/preview-files/", ".png"
         if path.startswith(prefix) and path.endswith(suffix):
             preview_id = path[len(prefix):-len(suffix)]
-            self._scaled.pop(preview_id, None)
+            for key in [k for k in self._scaled if k[0] == preview_id]:
+                del self._scaled[key]
             self.preview_ready.emit(preview_id)
         self.ready.emit(path)

@@ -412,10 +412,10 @@ def test_ctrl_z_undoes_an_inline_edit_on_the_server(qtbot: QtBot, open_window: W
     asset = seeded.assets[1]
     save_cell(qtbot, pane, asset["id"], "name", "asset1-hero")
     assert zou_admin.get(f"/data/entities/{asset['id']}")["name"] == "asset1-hero"
-    assert window.undo_action.text() == "Undo Edit asset1-hero"
+    assert window.main_actions.undo_action.text() == "Undo Edit asset1-hero"
     loaded = LOADED[id(window)]
     before = loaded.count("asset")
-    with qtbot.waitSignal(window.undo_action.undone, timeout=WAIT_MS):
+    with qtbot.waitSignal(window.main_actions.undo_action.undone, timeout=WAIT_MS):
         QTest.keyClick(pane.table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     server = zou_admin.get(f"/data/entities/{asset['id']}")
     assert server["name"] == "asset1" and server["data"] == {"keep": "yes"}

@@ -21,7 +21,8 @@ from desktop.api.tokens import Tokens
 from desktop.localzou import LocalZou
 from desktop.models import Chip, Role
 from desktop.settings import Settings
-from desktop.ui.main_window import SETTLE_MS, TAB_ASSETS, TAB_MY_TASKS, TAB_SHOTS, MainWindow
+from desktop.ui.main.window_state import SETTLE_MS
+from desktop.ui.main_window import TAB_ASSETS, TAB_MY_TASKS, TAB_SHOTS, MainWindow
 from desktop.ui.panes import ALL_EPISODES, EntityPane
 from tests.faults.proxy import FaultProxy
 from tests.helpers.seed import SeededProject, seed_small_project
@@ -474,12 +475,12 @@ def test_thumbnails_are_cached_on_disk_and_revalidated(
 def test_menu_actions_emit_the_account_signals(open_window: Callable[..., tuple[MainWindow, Events]],
                                                qtbot: QtBot) -> None:
     window, _ = open_window(wait_for=("context",))
-    names = {a.objectName() for a in window.findChildren(type(window.security_action))}
+    names = {a.objectName() for a in window.findChildren(type(window.main_actions.security_action))}
     assert {"actionAccountSecurity", "actionSignOut", "actionRefresh", "actionFocusFilter"} <= names
     with qtbot.waitSignal(window.account_security_requested, timeout=1000):
-        window.security_action.trigger()
+        window.main_actions.security_action.trigger()
     with qtbot.waitSignal(window.sign_out_requested, timeout=1000):
-        window.sign_out_action.trigger()
+        window.main_actions.sign_out_action.trigger()
 
 
 def test_every_named_widget_is_accessible_and_documented(

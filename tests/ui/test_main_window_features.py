@@ -106,10 +106,10 @@ def select_shot(window: MainWindow, entity_id: str) -> None:
 def test_playlists_tab_lists_the_seeded_playlist(open_window: Callable[[TestUser], MainWindow],
                                                  production: Production, qtbot: QtBot) -> None:
     window = open_window(production.manager)
-    window.tab_actions[TAB_PLAYLISTS].trigger()
+    window.main_actions.tab_actions[TAB_PLAYLISTS].trigger()
     assert window.tabs.currentWidget() is window.playlists_pane
     assert window.playlists_pane.objectName() == "playlistsPane"
-    assert window.tab_actions[TAB_PLAYLISTS].shortcut().toString() == "Ctrl+4"
+    assert window.main_actions.tab_actions[TAB_PLAYLISTS].shortcut().toString() == "Ctrl+4"
     model = window.playlists_pane.list_model
 
     def names() -> list[str]:
@@ -125,13 +125,13 @@ def test_download_previews_of_selected_via_the_dock(open_window: Callable[[TestU
     window.downloads.set_project_folder(production.project.id, folder)
     assert window.downloads.isHidden()
     select_shot(window, production.project.shots["SQ01/SH010"])
-    assert window.download_previews_action.isEnabled()
-    window.download_previews_action.trigger()
+    assert window.main_actions.download_previews_action.isEnabled()
+    window.main_actions.download_previews_action.trigger()
     qtbot.waitUntil(lambda: folder.is_dir() and any(p.is_file() and p.stat().st_size > 0
                                                     for p in folder.rglob("*") if not p.name.endswith(".part")),
                     timeout=WAIT_MS)
     assert window.downloads.isVisible()
-    assert window.downloads_action.shortcut().toString() == "Ctrl+J"
+    assert window.main_actions.downloads_action.shortcut().toString() == "Ctrl+J"
 
 
 def test_export_current_view_writes_the_visible_rows(open_window: Callable[[TestUser], MainWindow],
@@ -143,7 +143,7 @@ def test_export_current_view_writes_the_visible_rows(open_window: Callable[[Test
     pane.apply_filter()
     qtbot.waitUntil(lambda: pane.model.matching_count() == 3, timeout=WAIT_MS)
     target = tmp_path / "view.csv"
-    task = window.export_current_view(ExportChoice(target, CsvFormat(delimiter=","), "nothing"))
+    task = window.files.export_current_view(ExportChoice(target, CsvFormat(delimiter=","), "nothing"))
     assert task is not None
     run_async(qtbot, task)
     with target.open(encoding="utf-8", newline="") as handle:
@@ -159,18 +159,18 @@ def test_export_current_view_writes_the_visible_rows(open_window: Callable[[Test
 def test_edit_menu_by_role(open_window: Callable[[TestUser], MainWindow], production: Production,
                            qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> None:
     artist_window = open_window(production.artist)
-    artist_window._update_actions()
-    for action in (artist_window.new_asset_action, artist_window.new_shot_action, artist_window.edit_action,
-                   artist_window.delete_action, artist_window.bulk_edit_action, artist_window.casting_action,
-                   artist_window.import_csv_action):
+    artist_window.main_actions.update()
+    acts = artist_window.main_actions
+    for action in (acts.new_asset_action, acts.new_shot_action, acts.edit_action, acts.delete_action,
+                   acts.bulk_edit_action, acts.casting_action, acts.import_csv_action):
         assert not action.isEnabled(), action.objectName()
-    assert artist_window.new_asset() is None
+    assert artist_window.edits.new_asset() is None
 
     manager_window = open_window(production.manager)
-    manager_window._update_actions()
-    assert manager_window.new_asset_action.isEnabled()
-    assert manager_window.undo_action.objectName() == "undoAction"
-    manager_window.new_asset_action.trigger()
+    manager_window.main_actions.update()
+    assert manager_window.main_actions.new_asset_action.isEnabled()
+    assert manager_window.main_actions.undo_action.objectName() == "undoAction"
+    manager_window.main_actions.new_asset_action.trigger()
     dialogs = manager_window.findChildren(AssetEditorDialog)
     assert len(dialogs) == 1 and dialogs[0].isVisible()
     assert dialogs[0].objectName() == "assetEditor"
@@ -183,12 +183,53 @@ def test_edit_delete_and_casting_open_on_the_selected_shot(
     shot_id = production.project.shots["SQ01/SH010"]
     window.show_tab(TAB_SHOTS)
     assert window.shots_pane.select_entity(shot_id)  # current row too: Casting acts on the current shot
-    for start, cls, name in ((window.edit_selected, ShotEditorDialog, "shotEditor"),
-                             (window.delete_selected, DeleteDialog, "deleteDialog"),
-                             (window.edit_casting, CastingEditor, "castingEditor")):
+    for start, cls, name in ((window.edits.edit_selected, ShotEditorDialog, "shotEditor"),
+                             (window.edits.delete_selected, DeleteDialog, "deleteDialog"),
+                             (window.edits.edit_casting, CastingEditor, "castingEditor")):
         task = start()
         assert task is not None, name
         qtbot.waitUntil(task.done, timeout=15_000)
         dialogs = [d for d in window.findChildren(cls) if d.isVisible()]
         assert len(dialogs) == 1 and dialogs[0].objectName() == name
         dialogs[0].reject()
+
+
+def test_a_status_comment_patches_the_rows_it_changed_without_re_streaming_the_lists(
+        open_window: Callable[[TestUser], MainWindow], production: Production, qtbot: QtBot) -> None:
+    from PySide6.QtWidgets import QPlainTextEdit, QPushButton
+
+    window = open_window(production.manager)
+    project = production.project
+    shot_id, task_id = project.shots["SQ02/SH020"], project.tasks[("SQ02/SH020", "Layout")]
+    wfa = str(project.statuses["wfa"]["id"])
+    loaded: list[str] = []
+    window.loaded.connect(loaded.append)
+    applied: list[object] = []
+    window.browse.changes_applied.connect(applied.append)
+    window.open_entity("shot", shot_id)
+    qtbot.waitUntil(lambda: "detail" in loaded, timeout=WAIT_MS)
+    assert window.detail.select_task(task_id)
+    dialog = window.edits.change_status()
+    assert dialog is not None
+    dialog.select_status(wfa)
+    dialog.findChild(QPlainTextEdit, "commentField").setPlainText("Ready for a look")
+    loaded.clear()
+    with qtbot.waitSignal(dialog.posted, timeout=WAIT_MS):
+        dialog.findChild(QPushButton, "postButton").click()
+    qtbot.waitUntil(lambda: "detail" in loaded and bool(applied), timeout=WAIT_MS)
+
+    def status_in_row() -> str:
+        for row in window.shots_pane.source.table.row_dicts():  # type: ignore[union-attr]
+            for task in row["tasks"]:
+                if task["id"] == task_id:
+                    return str(task["task_status_id"])
+        return ""
+
+    assert status_in_row() == wfa  # the row's chip shows the new status at once
+    assert "shot" not in loaded and "asset" not in loaded and "context" not in loaded, loaded  # nothing re-streamed
+    change = applied[-1]
+    assert task_id in change.threads and change.origin == "status"  # type: ignore[attr-defined]
+    qtbot.waitUntil(lambda: any(c.get("text") == "Ready for a look" for c in window.detail.comments_model.comments()),
+                    timeout=WAIT_MS)
+    shown = next(t for t in window.detail.tasks_model.records() if t.get("id") == task_id)
+    assert shown["task_status_id"] == wfa  # the detail's task list too, even where Zou's read lags behind

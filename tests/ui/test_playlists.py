@@ -78,7 +78,7 @@ def test_pane_lists_playlists_and_entries(qtbot: QtBot, pane: PlaylistsPane, see
     assert isinstance(first, QPixmap) and first.cacheKey() == model.placeholder().cacheKey()
     qtbot.waitUntil(lambda: model.data(model.index(0, 0), Qt.ItemDataRole.DecorationRole).cacheKey()
                     != model.placeholder().cacheKey(), timeout=WAIT_MS)
-    assert pane._own_thumbnails is not None and pane._own_thumbnails.fetched >= 1
+    assert pane._own_thumbnails is not None and pane._own_thumbnails.downloads >= 1
 
 
 def test_download_all_previews_and_export_csv(qtbot: QtBot, pane: PlaylistsPane, seed: CsvSeed,

@@ -36,6 +36,7 @@ from desktop.api.editing import (
     CastIn,
     Casting,
     CastingConflict,
+    EditConflict,
     EditContext,
     Editor,
     format_cast_value,
@@ -43,7 +44,7 @@ from desktop.api.editing import (
 from desktop.asyncqt import TaskRunner
 from desktop.settings import Settings
 from desktop.ui.editing.common import EditingDialog, EditorSource, as_editor
-from desktop.ui.editing.conflict import ConflictDialog
+from desktop.ui.editing.conflict import ConflictDialog, ConflictFlow
 from desktop.ui.widgets import MessageLabel, error_text, named, primary_button
 
 LABELS = ("", "fixed", "animate")
@@ -60,7 +61,8 @@ class CastingEditor(EditingDialog):
         self.loaded: Casting | None = None
         self.desired: Casting | None = None
         self.assets: list[dict[str, Any]] = []
-        self.conflict_dialog: ConflictDialog | None = None
+        self.conflicts = ConflictFlow(self, self.runner, what=lambda: "The casting", formatter=format_cast_value,
+                                      announce=lambda conflict: self.message.show_message(str(conflict), "warn"))
         self._type_names = {t.id: t.name for t in ctx.context.asset_types}
         can_edit = ctx.capabilities.can_edit_casting
 
@@ -134,7 +136,7 @@ class CastingEditor(EditingDialog):
     async def load(self) -> None:
         try:
             casting = await self.editor.load_casting(self.ctx.project.id, str(self.entity["id"]))
-            assets = await self.editor.session.get(f"/data/projects/{self.ctx.project.id}/assets")
+            assets = await self.editor.client.project_assets(self.ctx.project.id)
         except E.ZouError as exc:
             self.show_error(exc)
             return
@@ -257,24 +259,22 @@ class CastingEditor(EditingDialog):
         self.message.show_message("Casting saved.", "ok")
         self.casting_saved.emit(casting.entity_id, casting)
 
-    def _show_conflict(self, conflict: CastingConflict) -> None:
-        self.message.show_message(str(conflict), "warn")
-        dialog = ConflictDialog(conflict, self, formatter=format_cast_value, what="The casting")
-        dialog.resolved.connect(lambda choice, picks: self.run(self.resolve(conflict, choice, picks), key="save"))
-        self.conflict_dialog = dialog
-        dialog.open()
+    @property
+    def conflict_dialog(self) -> ConflictDialog | None:
+        return self.conflicts.dialog
 
-    async def resolve(self, conflict: CastingConflict, choice: str, picks: dict[str, str]) -> bool:
-        try:
-            saved = await self.editor.resolve_casting_conflict(conflict, choice, picks)
-        except CastingConflict as again:
-            self._show_conflict(again)
-            return False
-        except E.ZouError as exc:
-            self.show_error(exc)
-            return False
-        self._saved(saved)
-        return True
+    def _show_conflict(self, conflict: CastingConflict) -> None:
+        self.conflicts.show(conflict, resolve=self._resolve, saved=self._saved,
+                            failed=lambda exc, _conflict: self._save_failed(exc))
+
+    async def _resolve(self, conflict: EditConflict, choice: str, picks: dict[str, str]) -> Casting:
+        assert isinstance(conflict, CastingConflict)
+        return await self.editor.resolve_casting_conflict(conflict, choice, picks)
+
+    def _save_failed(self, exc: BaseException) -> None:
+        if not isinstance(exc, E.ZouError):
+            raise exc
+        self.show_error(exc)
 
 
 class _Panel(QWidget):

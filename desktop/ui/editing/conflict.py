@@ -2,15 +2,16 @@
 user overwrite, merge (choosing per field where both changed the same one) or cancel.
 
 Nothing is written by this dialog: it emits `resolved(choice, picks)` and the editor that raised the
-conflict saves again (checked once more against the server).
+conflict saves again (checked once more against the server). `ConflictFlow` is the one place that wires
+the dialog to a save, for every editor (entity dialogs, casting editor, inline cell editing).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.api.editing import EditConflict
+from desktop.asyncqt import TaskRunner
 from desktop.ui.editing.common import show_value
 from desktop.ui.widgets import named, primary_button
 
@@ -118,3 +120,60 @@ class ConflictDialog(QDialog):
     def _resolve(self, choice: str) -> None:
         self.resolved.emit(choice, self.picks() if choice == "merge" else {})
         self.accept()
+
+
+Resolve = Callable[[EditConflict, str, dict[str, str]], Awaitable[Any]]
+
+
+class ConflictFlow(QObject):
+    """The one way an edit conflict is handled, whatever was edited (an entity dialog, the casting editor,
+    a table cell): show the `ConflictDialog`; on merge or overwrite, save again with `resolve` (checked once
+    more, so a second conflict shows the dialog again); on cancel, `cancelled` says what happens to what
+    was typed. The saved result goes to `saved`, any other error to `failed`; nothing is raised."""
+
+    def __init__(self, owner: QWidget, runner: TaskRunner, *, what: Callable[[], str],
+                 formatter: Callable[[Any], str] = show_value,
+                 announce: Callable[[EditConflict], None] | None = None) -> None:
+        super().__init__(owner)
+        self.owner, self.runner, self.what, self.formatter = owner, runner, what, formatter
+        self.announce = announce  # called at every conflict (the owner's message line says what happened)
+        self.dialog: ConflictDialog | None = None
+
+    def show(self, conflict: EditConflict, *, resolve: Resolve, saved: Callable[[Any], None],
+             failed: Callable[[BaseException, EditConflict], None],
+             cancelled: Callable[[EditConflict], None] | None = None) -> ConflictDialog:
+        if self.announce is not None:
+            self.announce(conflict)
+        dialog = ConflictDialog(conflict, self.owner, formatter=self.formatter, what=self.what())
+
+        def resolved(choice: str, picks: dict[str, str]) -> None:
+            self.runner.run(self.resolve(conflict, choice, picks, resolve=resolve, saved=saved, failed=failed,
+                                         cancelled=cancelled), key="save")
+
+        dialog.resolved.connect(resolved)
+        if cancelled is not None:
+            dialog.rejected.connect(lambda: cancelled(conflict))
+        dialog.finished.connect(lambda _result: self._closed(dialog))
+        self.dialog = dialog
+        dialog.open()
+        return dialog
+
+    async def resolve(self, conflict: EditConflict, choice: str, picks: dict[str, str], *, resolve: Resolve,
+                      saved: Callable[[Any], None], failed: Callable[[BaseException, EditConflict], None],
+                      cancelled: Callable[[EditConflict], None] | None = None) -> bool:
+        """Save again with the user's choice; True when the server has it."""
+        try:
+            result = await resolve(conflict, choice, picks)
+        except EditConflict as again:  # someone saved once more in between: ask again
+            self.show(again, resolve=resolve, saved=saved, failed=failed, cancelled=cancelled)
+            return False
+        except Exception as exc:  # shown by the owner; what was typed is kept
+            failed(exc, conflict)
+            return False
+        saved(result)
+        return True
+
+    def _closed(self, dialog: ConflictDialog) -> None:
+        if self.dialog is dialog:
+            self.dialog = None
+        dialog.deleteLater()

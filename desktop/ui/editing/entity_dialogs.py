@@ -29,7 +29,7 @@ from desktop.api.editing import EditConflict, EditContext, changed_fields, flatt
 from desktop.api.records import Entity
 from desktop.settings import Settings
 from desktop.ui.editing.common import DescriptorField, EditingDialog, EditorSource, mark_invalid, text_of
-from desktop.ui.editing.conflict import ConflictDialog
+from desktop.ui.editing.conflict import ConflictDialog, ConflictFlow
 from desktop.ui.widgets import named, primary_button
 
 
@@ -47,7 +47,8 @@ class EntityEditorDialog(EditingDialog):
         title = (f"Edit {lower} {self.entity.get('name', '')}" if self.entity else f"New {lower}").strip()
         super().__init__(editor, settings, ctx, parent, name=name, title=title)
         self.base: dict[str, Any] = flatten(self.entity) if self.entity else {}
-        self.conflict_dialog: ConflictDialog | None = None
+        self.conflicts = ConflictFlow(self, self.runner, what=lambda: f"“{(self.entity or {}).get('name', '')}”",
+                                      announce=lambda conflict: self.message.show_message(str(conflict), "warn"))
         self.fields: dict[str, QWidget] = {}
         self.meta: dict[str, DescriptorField] = {}
         self.caps = ctx.capabilities
@@ -181,30 +182,24 @@ class EntityEditorDialog(EditingDialog):
         self.saved.emit(entity)
         self.accept()
 
-    def _show_conflict(self, conflict: EditConflict) -> None:
-        self.message.show_message(str(conflict), "warn")
-        dialog = ConflictDialog(conflict, self, what=f"“{(self.entity or {}).get('name', '')}”")
-        dialog.resolved.connect(lambda choice, picks: self.run(self.resolve(conflict, choice, picks), key="save"))
-        dialog.rejected.connect(lambda: self.message.show_message(
-            "Not saved. Your changes are still here: save again to compare them with the latest version, "
-            "or cancel to drop them.", "warn"))
-        self.conflict_dialog = dialog
-        dialog.open()
+    @property
+    def conflict_dialog(self) -> ConflictDialog | None:
+        return self.conflicts.dialog
 
-    async def resolve(self, conflict: EditConflict, choice: str, picks: dict[str, str]) -> bool:
-        try:
-            result = await self.editor.resolve_conflict(conflict, choice, picks)
-        except EditConflict as again:
-            self._show_conflict(again)
-            return False
-        except E.ValidationError as exc:
+    def _show_conflict(self, conflict: EditConflict) -> None:
+        self.conflicts.show(conflict, resolve=self.editor.resolve_conflict, saved=self._done,
+                            failed=lambda exc, _conflict: self._save_failed(exc),
+                            cancelled=lambda _conflict: self.message.show_message(
+                                "Not saved. Your changes are still here: save again to compare them with the latest "
+                                "version, or cancel to drop them.", "warn"))
+
+    def _save_failed(self, exc: BaseException) -> None:
+        if isinstance(exc, E.ValidationError):
             self._show_field_errors(exc)
-            return False
-        except E.ZouError as exc:
+        elif isinstance(exc, E.ZouError):
             self.show_error(exc)
-            return False
-        self._done(result)
-        return True
+        else:
+            raise exc  # a bug, not a refusal: the runner reports it
 
     def _clear_errors(self) -> None:
         self.message.clear_message()

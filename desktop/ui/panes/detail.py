@@ -20,11 +20,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.api.changes import Changes
 from desktop.models.lists import CastingModel, CommentsModel, EntityTasksModel
 from desktop.models.lookups import Lookups, display_text
 from desktop.models.roles import Role
+from desktop.ui.browse_session import BrowseSession
 from desktop.ui.delegates import ChipDelegate
 from desktop.ui.panes.common import ErrorBanner, named
+from desktop.ui.thumbnails import ThumbnailCache, preview_picture_path
 
 PICTURE_SIZE = (320, 180)
 SHOT_FIELDS: tuple[tuple[str, str], ...] = (
@@ -78,9 +81,13 @@ class DetailPane(QWidget):
     entity_requested = Signal(str, str)  # kind, entity id (double-click in casting)
     retry_requested = Signal()
 
-    def __init__(self, lookups: Lookups | None = None, parent: QWidget | None = None) -> None:
+    def __init__(self, lookups: Lookups | None = None, parent: QWidget | None = None, *,
+                 browse: BrowseSession | None = None, thumbnails: ThumbnailCache | None = None) -> None:
         super().__init__(parent)
         named(self, "detailPane", "Detail pane")
+        self.browse = browse
+        self.thumbnails = thumbnails
+        self._wanted_task = ""
         self.lookups = lookups or Lookups()
         self.kind = ""
         self.entity_id = ""
@@ -167,6 +174,90 @@ class DetailPane(QWidget):
         self.casting.activated.connect(self._on_casting_activated)
         self.error.retry.connect(self.retry_requested)
         self.clear()
+        if thumbnails is not None:
+            thumbnails.ready.connect(self._on_picture_ready)
+        if browse is not None:
+            self._follow(browse)
+
+    # ------------------------------------------------------------------ the browse session
+    def _follow(self, browse: BrowseSession) -> None:
+        browse.detail_loading.connect(self.show_loading)
+        browse.detail_loaded.connect(self._on_loaded)
+        browse.last_comments.connect(self._on_last_comments)
+        browse.thread_loaded.connect(self._on_thread)
+        browse.load_failed.connect(self._on_load_failed)
+        browse.changes_applied.connect(self.apply_changes)
+        self.retry_requested.connect(browse.retry_detail)
+        self.task_selected.connect(self._show_thread)
+
+    def _on_load_failed(self, key: str, message: str) -> None:
+        if key in ("detail", "thread"):
+            self.show_error(message)
+
+    def _on_loaded(self, kind: str, entity: dict[str, Any], casting: list[dict[str, Any]], task_id: str) -> None:
+        browse = self.browse
+        assert browse is not None
+        self._wanted_task = task_id
+        self.set_entity(kind, entity, browse.lookups, self._descriptors(kind, entity))
+        self.set_casting("assets" if kind == "shot" else "shots", casting)
+        preview = entity.get("preview_file_id")
+        if isinstance(preview, str) and preview and self.thumbnails is not None:
+            self.picture_path = preview_picture_path(preview)
+            self.set_picture(self.thumbnails.pixmap(self.picture_path))
+        else:
+            self.picture_path = ""
+            self.set_picture(None)
+
+    def _descriptors(self, kind: str, entity: dict[str, Any]) -> list[tuple[str, str]]:
+        browse = self.browse
+        assert browse is not None
+        project = browse.project
+        if project is None or entity.get("project_id") != project.id:
+            project = browse.project_by_id(str(entity.get("project_id") or ""))
+        if project is None:
+            return []
+        wanted = "Shot" if kind == "shot" else "Asset"
+        return [(d.field_name, d.name) for d in project.descriptors if d.entity_type == wanted and d.field_name]
+
+    def _on_last_comments(self, last: dict[str, str]) -> None:
+        """The threads are in: show the newest comment per task, then pick the task to show."""
+        browse = self.browse
+        assert browse is not None
+        self.set_last_comments(last)
+        tasks = self.tasks_model.records()
+        wanted = self._wanted_task
+        chosen = wanted if wanted and self.tasks_model.row_of_task(wanted) >= 0 else None
+        if chosen is None and tasks:
+            # The user's own task first, then the most recently commented one.
+            me = browse.user.id
+            pick = max(tasks, key=lambda t: (me in (t.get("assignees") or []), str(t.get("last_comment_date") or "")))
+            chosen = str(pick.get("id"))
+        if chosen and (not self.select_task(chosen) or self.comments_model.task_id != chosen):
+            self._show_thread(chosen)
+
+    def _show_thread(self, task_id: str) -> None:
+        browse = self.browse
+        if browse is None:
+            return
+        task = next((t for t in self.tasks_model.records() if t.get("id") == task_id), None)
+        browse.show_thread(task_id, has_comments=task is None or bool(task.get("last_comment_date")))
+
+    def _on_thread(self, task_id: str, comments: list[dict[str, Any]]) -> None:
+        if self.selected_task_id() in (task_id, None):
+            self.set_comments(task_id, comments)
+
+    def _on_picture_ready(self, path: str) -> None:
+        if path == self.picture_path and self.thumbnails is not None:
+            self.set_picture(self.thumbnails.pixmap(path))
+
+    def apply_changes(self, change: Changes) -> None:
+        """A write touched the entity shown here (its fields, a task, its casting): read it again."""
+        browse = self.browse
+        if browse is None or not self.kind or not self.entity_id or change.everything:
+            return  # `everything`: the session's refresh re-reads the detail itself
+        task_ids = [str(t.get("id")) for t in self.tasks_model.records() if t.get("id")]
+        if change.touches(self.entity_id, task_ids):
+            browse.open_entity(self.kind, self.entity_id, self.selected_task_id())
 
     # ------------------------------------------------------------------ content
     def clear(self) -> None:

@@ -12,7 +12,7 @@ under the box (`<prefix>FilterHint`), Esc clears. Next to it, the builder button
 this list (Zou's `search_filters`, list type "shot" or "asset", shared with Kitsu); under them the same
 filters are buttons, grouped by Zou's filter groups (`<prefix>SavedFiltersBar`). Saving, renaming and
 deleting go through a `ZouSession` (calls in `desktop.api.filters`): the one given to `set_session`,
-else the window's `session` attribute (the main window has one). With no session the pane emits
+else the browse session's (given to the constructor). With no session the pane emits
 `save_filter_requested(name, query)`, `rename_filter_requested(filter_id, name)` or
 `delete_filter_requested(filter_id)` for its owner to handle, and shows nothing else.
 """
@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.api import changes
 from desktop.api import filters as filter_api
 from desktop.api.records import Project
 from desktop.models.columns import ColumnKind
@@ -49,6 +50,7 @@ from desktop.models.grouped import EntityViewModel
 from desktop.models.lookups import Lookups
 from desktop.models.roles import Role
 from desktop.settings import Settings
+from desktop.ui.browse_session import BrowseSession
 from desktop.ui.delegates import EntityCellDelegate
 from desktop.ui.filters import (
     FilterBuilderDialog,
@@ -196,9 +198,10 @@ class EntityPane(QWidget):
     saved_filters_changed = Signal()  # the saved-filters list was refreshed
 
     def __init__(self, kind: str, settings: Settings, lookups: Lookups | None = None,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, *, browse: BrowseSession | None = None) -> None:
         super().__init__(parent)
         self.kind = kind
+        self.browse = browse
         self.prefix = "shots" if kind == "shot" else "assets"
         self.noun = "shots" if kind == "shot" else "assets"
         self.settings = settings
@@ -216,7 +219,7 @@ class EntityPane(QWidget):
 
         self.source = EntityTableModel(kind, self.lookups, self)
         self.model = EntityViewModel(self.source, parent=self)
-        self.model.set_grouping(bool(self._setting("grouped", True)))
+        self.model.set_grouping(settings.pane_grouped[self.prefix])
 
         self.filter = named(FilterEdit(), f"{self.prefix}Filter", f"Filter {self.noun}")
         self.filter.setPlaceholderText(f"Filter {self.noun} (Ctrl+F)")
@@ -293,6 +296,71 @@ class EntityPane(QWidget):
         self._save_timer.timeout.connect(self.save_columns)
         self._update_count(0, 0)
         self.model.set_row_filter(self._filter_factory(FilterScope(self.kind, self.project, self.lookups)))
+        self._keep_current: str | None = None
+        if browse is not None:
+            self._follow(browse)
+
+    # ------------------------------------------------------------------ the browse session
+    def _follow(self, browse: BrowseSession) -> None:
+        """Fed by the session: its project, its streamed rows, its errors and what writes changed."""
+        kind = self.kind
+        browse.lists_reset.connect(self._on_lists_reset)
+        browse.context_changed.connect(lambda _context: self._update_saved_filters())
+        browse.list_loading.connect(self._on_list_loading)
+        browse.rows_arrived.connect(self._on_rows_arrived)
+        browse.rows_synced.connect(self._on_rows_synced)
+        browse.rows_done.connect(self._on_rows_done)
+        browse.load_failed.connect(self._on_load_failed)
+        browse.changes_applied.connect(self.apply_changes)
+        self.retry_requested.connect(lambda: browse.retry(kind))
+        self.inline_edit.saved.connect(
+            lambda _eid, entity: browse.apply(changes.entity_saved(kind, entity, origin="inline")))
+
+    def _on_lists_reset(self, project: Project | None) -> None:
+        browse = self.browse
+        assert browse is not None
+        self.set_project(project, browse.lookups)
+        self.inline_edit.set_context(browse.editor, browse.edit_context())
+
+    def _on_list_loading(self, kind: str, loading: bool) -> None:
+        if kind == self.kind:
+            self.set_loading(loading)
+
+    def _on_rows_synced(self, kind: str) -> None:
+        if kind == self.kind:
+            self.source.sync_rows()
+
+    def _on_load_failed(self, key: str, message: str) -> None:
+        if key == self.kind:
+            self.show_error(message)
+
+    def _on_rows_arrived(self, kind: str, table: Any, keep_rows: bool) -> None:
+        browse = self.browse
+        if kind != self.kind or browse is None:
+            return
+        if keep_rows:
+            # A refresh: the old rows stayed until now; the columns and names are the fresh context's.
+            self._keep_current = self.current_entity_id()
+            self.set_project(browse.project, browse.lookups)
+            self.inline_edit.set_context(browse.editor, browse.edit_context())
+        self.source.set_table(table)
+
+    def _on_rows_done(self, kind: str) -> None:
+        if kind != self.kind:
+            return
+        self.error.clear()
+        keep, self._keep_current = self._keep_current, None
+        if keep:
+            self.select_entity(keep)
+
+    def apply_changes(self, change: changes.Changes) -> None:
+        """Patch the rows a write changed (fields of an entity, statuses of its tasks); nothing is re-read."""
+        for update in change.entities:
+            if update.kind == self.kind and update.entity_id and set(update.fields) - {"id"}:
+                self.inline_edit.merge(update.entity_id, update.fields)
+        if change.tasks:
+            self.source.update_tasks({t.task_id: t.fields for t in change.tasks},
+                                     [t.entity_id for t in change.tasks if t.entity_id])
 
     # ------------------------------------------------------------------ data in
     def set_thumbnail_source(self, source: ThumbnailSource | None) -> None:
@@ -328,24 +396,22 @@ class EntityPane(QWidget):
 
     # ------------------------------------------------------------------ saved filters
     def set_session(self, session: Any) -> None:
-        """The `ZouSession` used to save and delete filters (default: the window's `session`)."""
+        """The `ZouSession` used to save and delete filters (default: the browse session's)."""
         self._session = session
 
     def zou_session(self) -> Any:
-        """The session for saved filters: `set_session`'s, else the window's `session` (None if neither)."""
+        """The session for saved filters: `set_session`'s, else the browse session's (None if neither)."""
         if self._session is not None:
             return self._session
-        window = self.window()
-        session = getattr(window, "session", None) if window is not self else None
-        return session if all(callable(getattr(session, m, None)) for m in ("get", "post", "put", "delete")) else None
+        return self.browse.session if self.browse is not None else None
 
     def set_saved_filters(self, search_filters: Mapping[str, Any] | None) -> None:
-        """Zou's `search_filters` ({list_type: {project_id: [filter]}}); None: use the window's context."""
+        """Zou's `search_filters` ({list_type: {project_id: [filter]}}); None: use the browse session's context."""
         self._search_filters = search_filters
         self._update_saved_filters()
 
     def set_filter_groups(self, search_filter_groups: Mapping[str, Any] | None) -> None:
-        """Zou's `search_filter_groups` (same shape); None: use the window's context."""
+        """Zou's `search_filter_groups` (same shape); None: use the browse session's context."""
         self._filter_groups = search_filter_groups
         self._update_saved_filters()
 
@@ -360,8 +426,7 @@ class EntityPane(QWidget):
         return self._from_context("search_filter_groups")
 
     def _from_context(self, key: str) -> Mapping[str, Any] | None:
-        window = self.window()
-        context = getattr(window, "context", None) if window is not self else None
+        context = self.browse.context if self.browse is not None else None
         value = getattr(context, key, None)
         if value is None:
             raw = getattr(context, "raw", None)
@@ -563,27 +628,9 @@ class EntityPane(QWidget):
 
     def _set_grouping(self, enabled: bool) -> None:
         self.model.set_grouping(enabled)
-        self._set_setting("grouped", enabled)
+        self.settings.pane_grouped[self.prefix] = enabled
 
     # ------------------------------------------------------------------ column layout, saved
-    def _key(self, name: str) -> str:
-        return f"panes/{self.prefix}/{name}"
-
-    def _setting(self, name: str, default: Any) -> Any:
-        value = self.settings.value(self._key(name), default)
-        if isinstance(default, bool) and isinstance(value, str):
-            return value.lower() in ("1", "true", "yes")
-        return value
-
-    def _set_setting(self, name: str, value: Any) -> None:
-        self.settings.set_value(self._key(name), value)
-
-    def _saved_list(self, name: str) -> list[str]:
-        value = self.settings.value(self._key(name), [])
-        if isinstance(value, str):
-            return [value] if value else []
-        return [str(v) for v in value] if isinstance(value, list) else []
-
     def _columns_edited(self, *args: Any) -> None:
         del args
         if not self._restoring:
@@ -598,17 +645,18 @@ class EntityPane(QWidget):
         hidden = [k for i, k in enumerate(keys) if header.isSectionHidden(i)]
         widths = [f"{k}={header.sectionSize(i)}" for i, k in enumerate(keys) if not header.isSectionHidden(i)]
         # Keep what other projects' columns saved (a task type this project lacks keeps its place).
-        old_order = [k for k in self._saved_list("order") if k not in keys]
-        old_hidden = [k for k in self._saved_list("hidden") if k not in keys]
-        old_widths = [w for w in self._saved_list("widths") if w.split("=", 1)[0] not in keys]
-        self._set_setting("order", order + old_order)
-        self._set_setting("hidden", hidden + old_hidden)
-        self._set_setting("widths", widths + old_widths)
+        s, p = self.settings, self.prefix
+        old_order = [k for k in s.pane_order[p] if k not in keys]
+        old_hidden = [k for k in s.pane_hidden[p] if k not in keys]
+        old_widths = [w for w in s.pane_widths[p] if w.split("=", 1)[0] not in keys]
+        s.pane_order[p] = order + old_order
+        s.pane_hidden[p] = hidden + old_hidden
+        s.pane_widths[p] = widths + old_widths
         col = header.sortIndicatorSection()
         sort = ""
         if 0 <= col < len(keys):
             sort = f"{keys[col]}:{'desc' if header.sortIndicatorOrder() == Qt.SortOrder.DescendingOrder else 'asc'}"
-        self._set_setting("sort", sort)
+        s.pane_sort[p] = sort
 
     def restore_columns(self) -> None:
         """Apply the saved order, visibility, widths and sort to the current columns."""
@@ -619,10 +667,10 @@ class EntityPane(QWidget):
             header = self.table.horizontalHeader()
             keys = self.source.column_keys()
             specs = self.source.specs
-            saved_order = self._saved_list("order")
-            hidden = set(self._saved_list("hidden"))
+            saved_order = self.settings.pane_order[self.prefix]
+            hidden = set(self.settings.pane_hidden[self.prefix])
             widths: dict[str, int] = {}
-            for item in self._saved_list("widths"):
+            for item in self.settings.pane_widths[self.prefix]:
                 key, _, value = item.rpartition("=")
                 if value.isdigit():
                     widths[key] = int(value)
@@ -636,7 +684,7 @@ class EntityPane(QWidget):
                 header.setSectionHidden(i, key in hidden)
                 default = FIELD_WIDTHS.get(key) or DEFAULT_WIDTHS.get(spec.kind, 100)
                 header.resizeSection(i, widths.get(key, default))
-            sort = str(self._setting("sort", "") or "")
+            sort = self.settings.pane_sort[self.prefix]
             key, _, direction = sort.partition(":")
             col = keys.index(key) if key in keys else -1
             order = Qt.SortOrder.DescendingOrder if direction == "desc" else Qt.SortOrder.AscendingOrder

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
@@ -27,7 +28,7 @@ from desktop.api import errors as E
 from desktop.api.editing import CellEdit, EditConflict, EditContext, Editor, field_label, row_updates
 from desktop.asyncqt import TaskRunner
 from desktop.ui.editing.common import show_value
-from desktop.ui.editing.conflict import ConflictDialog
+from desktop.ui.editing.conflict import ConflictDialog, ConflictFlow
 from desktop.ui.widgets import MessageLabel, error_text, named
 
 if TYPE_CHECKING:
@@ -50,7 +51,8 @@ class InlineCellEditor(QObject):
         self.ctx: EditContext | None = None
         self.runner = TaskRunner(self)
         self.runner.failed.connect(self._unexpected)
-        self.conflict_dialog: ConflictDialog | None = None
+        self.conflicts = ConflictFlow(pane, self.runner, what=lambda: "",
+                                      announce=lambda conflict: self.show_message(str(conflict), "warn"))
         self._pending: dict[tuple[str, str], CellEdit] = {}  # (entity id, key) -> the edit being saved
         self._locks: dict[str, asyncio.Lock] = {}
         self.message = named(MessageLabel(pane), f"{pane.prefix}EditMessage",
@@ -103,34 +105,17 @@ class InlineCellEditor(QObject):
         self._done(edit, entity)
         return True
 
-    async def resolve(self, edit: CellEdit, conflict: EditConflict, choice: str, picks: dict[str, str]) -> bool:
-        """The user chose "merge" or "overwrite" in the conflict dialog: save again (checked once more)."""
-        editor = self.editor
-        assert editor is not None
-        try:
-            entity = await editor.resolve_conflict(conflict, choice, picks)
-        except EditConflict as again:
-            self._show_conflict(edit, again)
-            return False
-        except Exception as exc:
-            self._failed(edit, exc, conflict.theirs_entity)
-            return False
-        self._done(edit, entity)
-        return True
+    @property
+    def conflict_dialog(self) -> ConflictDialog | None:
+        return self.conflicts.dialog
 
     def _show_conflict(self, edit: CellEdit, conflict: EditConflict) -> None:
-        self.show_message(str(conflict), "warn")
-        dialog = ConflictDialog(conflict, self.pane, what=f"“{self._name(edit)}”")
-        dialog.resolved.connect(lambda choice, picks: self.runner.run(self.resolve(edit, conflict, choice, picks)))
-        dialog.rejected.connect(lambda: self._cancelled(edit, conflict))
-        dialog.finished.connect(lambda _result: self._conflict_closed(dialog))
-        self.conflict_dialog = dialog
-        dialog.open()
-
-    def _conflict_closed(self, dialog: ConflictDialog) -> None:
-        if self.conflict_dialog is dialog:
-            self.conflict_dialog = None
-        dialog.deleteLater()
+        editor = self.editor
+        assert editor is not None
+        self.conflicts.what = lambda: f"“{self._name(edit)}”"
+        self.conflicts.show(conflict, resolve=editor.resolve_conflict, saved=lambda entity: self._done(edit, entity),
+                            failed=lambda exc, c: self._failed(edit, exc, c.theirs_entity),
+                            cancelled=lambda c: self._cancelled(edit, c))
 
     def _cancelled(self, edit: CellEdit, conflict: EditConflict) -> None:
         name, label = self._name(edit), self._label(edit)
@@ -161,7 +146,11 @@ class InlineCellEditor(QObject):
         if row is not None:
             self.source.set_value(row, edit.key, edit.old)
 
-    def _merge(self, entity_id: str, entity: dict[str, Any]) -> None:
+    def merge(self, entity_id: str, entity: Mapping[str, Any]) -> None:
+        """Show the server's entity in its row, keeping what is typed in cells of that row still saving."""
+        self._merge(entity_id, entity)
+
+    def _merge(self, entity_id: str, entity: Mapping[str, Any]) -> None:
         row = self.source.row_of_id(entity_id)
         if row is None:
             return  # the list was reloaded or changed project meanwhile: nothing to update

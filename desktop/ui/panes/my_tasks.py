@@ -7,9 +7,11 @@ from collections.abc import Sequence
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtWidgets import QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
 
+from desktop.api.changes import Changes
 from desktop.api.records import UserTask
 from desktop.models.lists import MyTasksModel
 from desktop.models.lookups import Lookups
+from desktop.ui.browse_session import BrowseSession
 from desktop.ui.delegates import ChipDelegate
 from desktop.ui.panes.common import ErrorBanner, FilterEdit, named
 
@@ -18,9 +20,11 @@ class MyTasksPane(QWidget):
     task_activated = Signal(object)  # UserTask: Enter or double-click opens its shot or asset
     retry_requested = Signal()
 
-    def __init__(self, lookups: Lookups | None = None, parent: QWidget | None = None) -> None:
+    def __init__(self, lookups: Lookups | None = None, parent: QWidget | None = None, *,
+                 browse: BrowseSession | None = None) -> None:
         super().__init__(parent)
         named(self, "myTasksPane", "My tasks pane")
+        self.browse = browse
         self.model = MyTasksModel(lookups, self)
         self.filter = named(FilterEdit(), "myTasksFilter", "Filter my tasks")
         self.filter.setPlaceholderText("Filter my tasks (Ctrl+F)")
@@ -61,6 +65,25 @@ class MyTasksPane(QWidget):
         self.table.activated.connect(self._on_activated)
         self.error.retry.connect(self.retry_requested)
         self._update_count()
+        if browse is not None:
+            browse.my_tasks_loaded.connect(lambda tasks: self.set_tasks(tasks, browse.lookups))
+            browse.load_failed.connect(self._on_load_failed)
+            browse.changes_applied.connect(self.apply_changes)
+            self.retry_requested.connect(lambda: browse.retry("my_tasks"))
+
+    def _on_load_failed(self, key: str, message: str) -> None:
+        if key == "my_tasks":
+            self.show_error(message)
+
+    def apply_changes(self, change: Changes) -> None:
+        """A write changed one of the tasks listed here (status, assignees): read the short list again."""
+        if self.browse is None or change.everything:
+            return
+        changed = {t.task_id for t in change.tasks}
+        if changed and any(isinstance(t, UserTask) and t.id in changed for t in self.model.records()):
+            self.browse.reload_my_tasks()
+        elif any(t.fields.get("assignees") is not None for t in change.tasks):
+            self.browse.reload_my_tasks()  # someone may have been given a task: it may be mine now
 
     def set_tasks(self, tasks: Sequence[UserTask], lookups: Lookups | None = None) -> None:
         self.error.clear()

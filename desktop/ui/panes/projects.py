@@ -7,11 +7,11 @@ from collections.abc import Sequence
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSize, Signal
 from PySide6.QtWidgets import QAbstractItemView, QComboBox, QLabel, QListView, QVBoxLayout, QWidget
 
-from desktop.api.records import Entity, Project
+from desktop.api.records import Entity, Project, UserContext
 from desktop.models.lists import ProjectListModel
+from desktop.ui.browse_session import ALL_EPISODES, BrowseSession
 from desktop.ui.panes.common import ErrorBanner, named
-
-ALL_EPISODES = "all"
+from desktop.ui.thumbnails import ThumbnailCache, project_picture_path
 
 
 class ProjectsPane(QWidget):
@@ -19,9 +19,11 @@ class ProjectsPane(QWidget):
     episode_selected = Signal(str)  # episode id, or "all"
     retry_requested = Signal()
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, browse: BrowseSession | None = None,
+                 thumbnails: ThumbnailCache | None = None) -> None:
         super().__init__(parent)
         named(self, "projectsPane", "Projects pane")
+        self.browse = browse
         self.model = ProjectListModel(self)
         title = QLabel("<b>Projects</b>")
         self.list = named(QListView(), "projectsList", "Open projects")
@@ -55,6 +57,43 @@ class ProjectsPane(QWidget):
         selection.currentRowChanged.connect(self._on_current)
         self.episodes.currentIndexChanged.connect(self._on_episode)
         self.error.retry.connect(self.retry_requested)
+        if thumbnails is not None:
+            self.model.picture = lambda p: thumbnails.pixmap(project_picture_path(p.id))
+            thumbnails.ready.connect(self._on_picture_ready)
+        if browse is not None:
+            self._follow(browse)
+
+    # ------------------------------------------------------------------ the browse session
+    def _follow(self, browse: BrowseSession) -> None:
+        browse.context_changed.connect(self._on_context)
+        browse.project_opened.connect(self._on_project_opened)
+        browse.episodes_changed.connect(self._on_episodes)
+        browse.load_failed.connect(self._on_load_failed)
+        self.project_selected.connect(lambda project_id: browse.open_project(project_id))
+        self.episode_selected.connect(browse.select_episode)
+        self.retry_requested.connect(browse.retry_projects)
+
+    def _on_project_opened(self, project: Project | None, kept: bool) -> None:
+        del kept
+        if project is not None:
+            self.select_project(project.id, emit=False)
+
+    def _on_load_failed(self, key: str, message: str) -> None:
+        if key in ("context", "project"):
+            self.error.show_error(message)
+
+    def _on_context(self, context: UserContext) -> None:
+        self.error.clear()
+        self.set_projects(context.projects)
+
+    def _on_episodes(self, episodes: Sequence[Entity] | None, current: str) -> None:
+        self.set_episodes(episodes, current or ALL_EPISODES)
+        self.error.clear()
+
+    def _on_picture_ready(self, path: str) -> None:
+        prefix = "/pictures/thumbnails/projects/"
+        if path.startswith(prefix):
+            self.model.refresh_picture(path[len(prefix):].removesuffix(".png"))
 
     # ------------------------------------------------------------------ projects
     def set_projects(self, projects: Sequence[Project]) -> None:

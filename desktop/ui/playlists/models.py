@@ -33,7 +33,7 @@ class ThumbnailProvider(Protocol):
     @property
     def preview_ready(self) -> SignalInstance: ...
 
-    def list_thumbnail(self, preview_file_id: str) -> QPixmap | None: ...
+    def list_thumbnail(self, preview_file_id: str, size: tuple[int, int] = ...) -> QPixmap | None: ...
 
 
 class PlaylistListModel(QAbstractListModel):
@@ -123,7 +123,8 @@ class PlaylistEntriesModel(QAbstractTableModel):
                 return str(e.nb_frames) if e.nb_frames else ""
             return None
         if role == Qt.ItemDataRole.DecorationRole and col == 0 and e.preview_file_id:
-            pixmap = self.thumbnails.list_thumbnail(e.preview_file_id) if self.thumbnails is not None else None
+            pixmap = (self.thumbnails.list_thumbnail(e.preview_file_id, (THUMB_W, THUMB_H))
+                      if self.thumbnails is not None else None)
             return pixmap if pixmap is not None else self.placeholder()
         if role == Qt.ItemDataRole.AccessibleTextRole and col == 0:
             return "preview" if e.preview_file_id else "no preview"

@@ -3,7 +3,7 @@
 `PlaylistsPane(client, settings, parent, thumbnails=None)`; call `set_project(project)` (or await
 `load(project_id, ...)`). "Download all previews" emits `download_previews_requested(list of preview file
 ids)`, for the download manager. Thumbnails are fetched only for rows a view paints; pass the main
-window's thumbnail cache as `thumbnails` to share its disk cache, else the pane keeps its own in memory.
+window's thumbnail cache as `thumbnails` to share it, else the pane makes its own `ThumbnailCache`.
 
 objectNames: playlistsPane, playlistsEpisode, playlistsRefresh, playlistsList, playlistsTitle,
 playlistsEntries, playlistsExport, playlistsDownload, playlistsMessage.
@@ -11,14 +11,11 @@ playlistsEntries, playlistsExport, playlistsDownload, playlistsMessage.
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QItemSelection, QObject, Qt, Signal
-from PySide6.QtGui import QPixmap
+from PySide6.QtCore import QItemSelection, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -41,70 +38,11 @@ from desktop.asyncqt import TaskRunner
 from desktop.settings import Settings
 from desktop.ui.csv.options import ExportChoice, ask_export_options, open_result, safe_file_name
 from desktop.ui.playlists.models import THUMB_H, THUMB_W, PlaylistEntriesModel, PlaylistListModel, ThumbnailProvider
+from desktop.ui.thumbnails import ThumbnailCache
 from desktop.ui.widgets import MessageLabel, error_text, named
 
 log = logging.getLogger(__name__)
 ALL_PROJECT = "__project__"
-
-
-class PlaylistThumbnails(QObject):
-    """In-memory thumbnails for the pane (used when no shared thumbnail cache is given)."""
-
-    preview_ready = Signal(str)
-
-    def __init__(self, playlists: Playlists, parent: QObject | None = None, *, max_parallel: int = 4) -> None:
-        super().__init__(parent)
-        self.playlists = playlists
-        self._cache: OrderedDict[str, QPixmap] = OrderedDict()
-        self._failed: set[str] = set()
-        self._pending: set[str] = set()
-        self._tasks: set[asyncio.Task[Any]] = set()
-        self._gate = asyncio.Semaphore(max_parallel)
-        self.fetched = 0
-
-    def list_thumbnail(self, preview_file_id: str) -> QPixmap | None:
-        pixmap = self._cache.get(preview_file_id)
-        if pixmap is not None:
-            return pixmap
-        if preview_file_id not in self._failed and preview_file_id not in self._pending:
-            try:
-                asyncio.get_running_loop()
-            except RuntimeError:
-                try:
-                    if not asyncio.get_event_loop().is_running():
-                        return None
-                except RuntimeError:
-                    return None
-            self._pending.add(preview_file_id)
-            task = asyncio.ensure_future(self._fetch(preview_file_id))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
-        return None
-
-    async def _fetch(self, preview_file_id: str) -> None:
-        try:
-            async with self._gate:
-                data = await self.playlists.thumbnail(preview_file_id)
-        except E.ZouError as exc:
-            log.info("thumbnail %s not fetched: %s", preview_file_id, exc.__class__.__name__)
-            data = None
-        finally:
-            self._pending.discard(preview_file_id)
-        pixmap = QPixmap()
-        if not data or not pixmap.loadFromData(data):
-            self._failed.add(preview_file_id)
-            return
-        self.fetched += 1
-        self._cache[preview_file_id] = pixmap.scaled(THUMB_W, THUMB_H, Qt.AspectRatioMode.KeepAspectRatio,
-                                                     Qt.TransformationMode.SmoothTransformation)
-        while len(self._cache) > 1000:
-            self._cache.popitem(last=False)
-        self.preview_ready.emit(preview_file_id)
-
-    def close(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
-        self._tasks.clear()
 
 
 class PlaylistsPane(QWidget):
@@ -123,10 +61,11 @@ class PlaylistsPane(QWidget):
         self.exports = Exports(client.session)
         self.runner = TaskRunner(self)
         self.runner.failed.connect(self._failed)
-        self._own_thumbnails: PlaylistThumbnails | None = None
+        # The app's one picture fetcher: the main window's (shared disk cache), else one of the pane's own.
+        self._own_thumbnails: ThumbnailCache | None = None
         provider: ThumbnailProvider
         if thumbnails is None:
-            provider = self._own_thumbnails = PlaylistThumbnails(self.api, self)
+            provider = self._own_thumbnails = ThumbnailCache(client.session, parent=self)
         else:
             provider = thumbnails
         self.project_id: str | None = None
