@@ -737,7 +737,11 @@ class NoValidatorProxy(RecordingProxy):
     """An intermediary that drops the file's validators (ETag, Last-Modified), as nginx's gzip module does
     with strong ETags: the answer's size then rests on its framing alone."""
 
+    http10 = False  # True: no ranges, and every answer ends with the connection (an HTTP/1.0-style server)
+
     async def _exchange(self, req: Request) -> tuple[str, list[tuple[str, str]], bytes]:
+        if self.http10:
+            req.headers = [(k, v) for k, v in req.headers if k.lower() not in ("range", "if-range")]
         status, headers, body = await super()._exchange(req)
         return status, [(k, v) for k, v in headers if k.lower() not in ("etag", "last-modified")], body
 
@@ -745,7 +749,9 @@ class NoValidatorProxy(RecordingProxy):
         status, headers, body = await self._exchange(req)
         kept = [(k, v) for k, v in headers if k.lower() not in HOP_BY_HOP and k.lower() != "transfer-encoding"]
         if req.method != "HEAD":
-            kept = [(k, v) for k, v in kept if k.lower() != "content-length"] + [("Content-Length", str(len(body)))]
+            kept = [(k, v) for k, v in kept if k.lower() != "content-length"]
+            if not self.http10:
+                kept.append(("Content-Length", str(len(body))))
         writer.write(proxy_head(status, kept, close=True) + body)
         await writer.drain()
         return False
@@ -802,6 +808,21 @@ async def test_a_whole_close_delimited_body_is_checked_and_accepted(env: Env, ba
     await manager.wait()
     assert item.status is Status.DONE and item.total == len(data), item.error
     assert file_sha(env.tmp / "out" / "whole.bin") == sha(data) and item.restarts == 0
+
+
+async def test_a_server_that_never_states_a_size_gives_no_silently_complete_file(
+        env: Env, bare_proxy: NoValidatorProxy) -> None:
+    """No size, no validator, no ranges, every answer framed by the close: a complete body cannot be told
+    from a cut one. The download fails with that reason instead of being called complete."""
+    source = unsized(ds.attachment_source(env.attachment("http10.bin", os.urandom(300_000))))
+    bare_proxy.http10 = True
+    session = await env.session(url=bare_proxy.url)
+    manager = env.manager(session)
+    (item,) = manager.enqueue([source], env.tmp / "out")
+    await manager.wait()
+    assert item.status is Status.FAILED and item.error_type == "UnverifiableSize", item.error
+    assert "cannot be told from a cut one" in item.error and not (env.tmp / "out" / "http10.bin").exists()
+    assert bare_proxy.count(source.path) == 2  # the transfer and the question about its size, no retry loop
 
 
 # ---------------------------------------------------------------------------- no hard links (issue 20)
