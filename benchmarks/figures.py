@@ -167,9 +167,9 @@ def gazu_download(ctx: Context) -> Sample:
 
 
 def slate_download(ctx: Context) -> Sample:
-    """Slate's download manager (desktop/api/downloads.py): .part file, verification, atomic rename."""
-    from desktop.api.download_sources import attachment_source
+    """Slate's download manager (desktop/api/downloads/): .part file, verification, atomic rename."""
     from desktop.api.downloads import DownloadManager
+    from desktop.api.downloads.sources import attachment_source
 
     client = _slate_client(ctx)
     folder = ctx.workdir / "slate-dl"
@@ -216,7 +216,7 @@ def _pick_rss_growth(sample: Sample) -> Sample:
 
 
 def slate_csv_export(ctx: Context) -> Sample:
-    """Slate's server export (desktop/api/exports.py): streamed, neutralised, written atomically."""
+    """Slate's server export (desktop/api/exports/csv_export.py): streamed, neutralised, written atomically."""
     from desktop.api.exports import Exports
 
     client = _slate_client(ctx)

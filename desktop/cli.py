@@ -26,22 +26,11 @@ from typing import Any, NoReturn, TextIO
 
 from desktop.api import errors as E
 from desktop.api.auth import SignedIn, TwoFactorRequired, WrongCredentials
-from desktop.api.exports import GLOBAL_EXPORTS, PROJECT_EXPORTS, Exports, Imports, Playlists
+from desktop.api.exports import GLOBAL_EXPORTS, PROJECT_EXPORTS, CsvImport, Exports, Playlists
 from desktop.api.probe import probe_server
 from desktop.api.session import ZouSession
 from desktop.api.tokens import Tokens, TokenStore
-from desktop.csvio import (
-    CsvFormat,
-    CsvFormatError,
-    CsvWriteError,
-    ImportKind,
-    apply_mapping,
-    check_import,
-    mapping_problems,
-    read_csv_file,
-    suggest_mapping,
-    target_columns,
-)
+from desktop.csvio import CsvFormat, CsvFormatError, CsvWriteError, ImportKind
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_AUTH, EXIT_NOT_FOUND = 0, 1, 2, 3, 4
 EXIT_DENIED, EXIT_NETWORK, EXIT_FILE, EXIT_IMPORT = 5, 6, 7, 8
@@ -294,30 +283,27 @@ async def _export(session: ZouSession, args: argparse.Namespace) -> str:
 
 
 async def _import(session: ZouSession, args: argparse.Namespace) -> str:
-    kind = ImportKind(args.kind)
-    table = read_csv_file(args.file.expanduser())
+    # The wizard's steps (desktop.api.exports.CsvImport), the file first: its problems need no server.
+    pipeline = CsvImport(session, "", ImportKind(args.kind))
+    table = await pipeline.read_file(args.file.expanduser())
     project = await _project(session, args.project)
-    pid = str(project["id"])
-    imports = Imports(session)
-    ctx = await imports.context(pid, kind)
-    targets = target_columns(kind, ctx)
-    mapping = suggest_mapping(table.headers, targets)
-    problems = [p for p in mapping_problems(table.headers, mapping, targets) if p.level == "error"]
-    if problems:
-        raise CliError(f"{args.file}: {problems[0].message}", EXIT_IMPORT)
-    mapped = apply_mapping(table, mapping, targets, kind=kind)
-    errors = [w for w in check_import(mapped, kind, targets, ctx) if w.level == "error"]
-    plan = await imports.plan(pid, kind, mapped, tv_show=ctx.tv_show)
+    pipeline.project_id = str(project["id"])
+    await pipeline.load_context()
+    if pipeline.mapping_errors:
+        raise CliError(f"{args.file}: {pipeline.mapping_errors[0].message}", EXIT_IMPORT)
+    errors = pipeline.row_errors
+    plan = await pipeline.dry_run()
     summary = plan.summary(args.update)
     if args.dry_run:
-        text = f"dry run: {len(mapped.rows)} row(s) read ({table.encoding_label}, {table.delimiter_label}). {summary}"
+        rows = len(pipeline.mapped.rows) if pipeline.mapped is not None else 0
+        text = f"dry run: {rows} row(s) read ({table.encoding_label}, {table.delimiter_label}). {summary}"
         if errors:
             text += f" {len(errors)} row(s) Zou would refuse, first: {errors[0]}"
         return text
     if errors and not args.force:
         raise CliError(f"{args.file}: {errors[0]} ({len(errors)} problem(s); fix the file or pass --force)",
                        EXIT_IMPORT)
-    report = await imports.run(pid, kind, mapped, update=args.update, file_name=args.file.name)
+    report = await pipeline.run(update=args.update)
     if not report.ok:
         raise CliError(report.summary(), EXIT_IMPORT)
     return report.summary()

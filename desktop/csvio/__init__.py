@@ -1,7 +1,7 @@
 """CSV in and out of Slate, Qt-free: safe atomic writing, robust reading, Zou's import headers.
 
 * `writer`: `write_csv` (formula cells neutralised, `;` or `,`, optional BOM, atomic, progress).
-* `reader`: `read_csv_file` / `read_csv_bytes` (encoding and delimiter detection, clear errors).
+* `reader`: `read_csv_file` / `read_csv_bytes` (streamed; encoding and delimiter detection, clear errors, a cap).
 * `mapping`: the headers Zou's importer reads, `Assignations` renaming, the upload encoding.
 * `checks`: values a spreadsheet damaged, rows Zou would refuse.
 """
@@ -18,7 +18,18 @@ from desktop.csvio.mapping import (
     suggest_mapping,
     target_columns,
 )
-from desktop.csvio.reader import CsvFormatError, CsvTable, CsvWarning, read_csv_bytes, read_csv_file, sniff_delimiter
+from desktop.csvio.reader import (
+    MAX_FILE_BYTES,
+    MAX_ROWS,
+    CsvFormatError,
+    CsvTable,
+    CsvWarning,
+    ReadCancelled,
+    read_csv_bytes,
+    read_csv_file,
+    read_csv_stream,
+    sniff_delimiter,
+)
 from desktop.csvio.safe import cell_text, neutralise, restore
 from desktop.csvio.writer import (
     DEFAULT_FORMAT,
@@ -32,9 +43,38 @@ from desktop.csvio.writer import (
 )
 
 __all__ = [
-    "DEFAULT_FORMAT", "CsvFormat", "CsvFormatError", "CsvTable", "CsvWarning", "CsvWriteError", "ImportContext",
-    "ImportKind", "ProgressCallback", "TargetColumn", "WriteResult", "apply_mapping", "atomic_output", "cell_text",
-    "check_import", "damaged_values", "encode_for_upload", "mapping_problems", "neutralise", "read_csv_bytes",
-    "read_csv_file", "rename_assignations", "restore", "row_key", "row_label", "sniff_delimiter",
-    "suggest_mapping", "target_columns", "write_csv", "write_rows",
+    "DEFAULT_FORMAT",
+    "MAX_FILE_BYTES",
+    "MAX_ROWS",
+    "CsvFormat",
+    "CsvFormatError",
+    "CsvTable",
+    "CsvWarning",
+    "CsvWriteError",
+    "ImportContext",
+    "ImportKind",
+    "ProgressCallback",
+    "ReadCancelled",
+    "TargetColumn",
+    "WriteResult",
+    "apply_mapping",
+    "atomic_output",
+    "cell_text",
+    "check_import",
+    "damaged_values",
+    "encode_for_upload",
+    "mapping_problems",
+    "neutralise",
+    "read_csv_bytes",
+    "read_csv_file",
+    "read_csv_stream",
+    "rename_assignations",
+    "restore",
+    "row_key",
+    "row_label",
+    "sniff_delimiter",
+    "suggest_mapping",
+    "target_columns",
+    "write_csv",
+    "write_rows",
 ]

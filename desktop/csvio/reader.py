@@ -3,6 +3,12 @@
 Everything here turns a bad file into a `CsvFormatError` whose text says what is wrong and where
 (line numbers are the lines a text editor shows, counting the header as line 1), or into
 `CsvWarning`s for what can be read but deserves a look.
+
+A file is read as a stream, never whole in memory as bytes or text: one pass checks the encoding
+(and finds binary data), a second parses records straight from the file. Only the rows are kept, so
+a file is refused past MAX_FILE_BYTES or MAX_ROWS, and the error says what the limit is. Reading a
+big file takes seconds: callers on an event loop run `read_csv_file` on a worker thread
+(`desktop.api.exports.csv_import.read_import_file`), with `progress` and `should_stop`.
 """
 
 from __future__ import annotations
@@ -11,15 +17,29 @@ import codecs
 import csv
 import io
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import IO, Literal
 
 Level = Literal["info", "warning", "error"]
 
 CANDIDATE_DELIMITERS = (";", ",", "\t", "|")
 DELIMITER_NAMES = {";": "semicolon (;)", ",": "comma (,)", "\t": "tab", "|": "pipe (|)"}
-MAX_FILE_BYTES = 200 * 1024 * 1024
+# An import keeps every row in memory (a Python string per cell, ~10x the file's size) and uploads
+# it 100 rows per request: 50 MB is several times the biggest production's shots or casting export.
+MAX_FILE_BYTES = 50_000_000
+MAX_ROWS = 1_000_000
+SCAN_BYTES = 1 << 20  # the encoding pass reads this much at a time
+SAMPLE_BYTES = 256 * 1024  # what the delimiter is guessed from
+PROGRESS_ROWS = 4096  # progress and should_stop are checked every this many records
+
+Progress = Callable[[int, int], None]
+"""progress(bytes read, file size), called on the reading thread."""
+
+
+class ReadCancelled(Exception):
+    """`should_stop` said so: the caller no longer wants this file."""
 
 
 class CsvFormatError(ValueError):
@@ -78,53 +98,70 @@ _SIGNATURES = (
     (b"\x89PNG", "a PNG image"),
     (b"\xff\xd8\xff", "a JPEG image"),
 )
+_CP1252_UNDEFINED = b"\x81\x8d\x8f\x90\x9d"  # bytes Windows-1252 leaves undefined (Latin-1 reads them)
 
 
-def decode_bytes(data: bytes) -> tuple[str, str, bool, list[CsvWarning]]:
-    """Decode a file's bytes: returns (text, encoding, had_bom, warnings).
+@dataclass(frozen=True)
+class _Encoding:
+    name: str
+    had_bom: bool
+    start: int  # where the text starts (after a UTF-8 BOM; the UTF-16 codec reads its own)
+    warnings: tuple[CsvWarning, ...] = ()
 
-    UTF-8 (a BOM is stripped: Zou reads plain UTF-8 and a BOM would corrupt the first header),
-    UTF-16 with a BOM (Excel's "Unicode text"), else Windows-1252 / Latin-1 with a warning.
-    """
-    warnings: list[CsvWarning] = []
-    if not data.strip():
-        raise CsvFormatError("The file is empty.")
+
+def _detect_encoding(fh: IO[bytes]) -> _Encoding:
+    """Read the file once (SCAN_BYTES at a time) for its encoding: UTF-8 (a BOM is stripped: Zou reads
+    plain UTF-8 and a BOM would corrupt the first header), UTF-16 with a BOM (Excel's "Unicode text"),
+    else Windows-1252 / Latin-1 with a warning. Binary files are refused."""
+    fh.seek(0)
+    head = fh.read(SAMPLE_BYTES)
     for signature, what in _SIGNATURES:
-        if data.startswith(signature):
+        if head.startswith(signature):
             raise CsvFormatError(f"This is not a CSV file: it looks like {what}.")
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        try:
-            return data.decode("utf-16"), "utf-16", True, warnings
-        except UnicodeDecodeError as exc:
-            raise CsvFormatError("The file says it is UTF-16 but cannot be decoded as such.") from exc
-    had_bom = data.startswith(codecs.BOM_UTF8)
-    if had_bom:
-        data = data[len(codecs.BOM_UTF8):]
-    nul = data.find(b"\x00")
-    if nul >= 0:
-        raise CsvFormatError(f"This is not a text CSV file: it holds binary data (a NUL byte at byte {nul + 1}).")
-    try:
-        text = data.decode("utf-8")
-        encoding = "utf-8"
-    except UnicodeDecodeError as exc:
-        if had_bom:
-            raise CsvFormatError("The file starts with a UTF-8 mark but is not valid UTF-8 "
-                                 f"(byte {exc.start + 4}).") from exc
-        line = data[: exc.start].count(b"\n") + 1
-        try:
-            text = data.decode("cp1252")
-            encoding = "cp1252"
-        except UnicodeDecodeError:
-            text = data.decode("latin-1")
-            encoding = "latin-1"
-        label = "Windows-1252" if encoding == "cp1252" else "Latin-1"
-        warnings.append(CsvWarning(
-            f"The file is not UTF-8 (first non-UTF-8 byte on line {line}): it was read as {label}. "
-            "Check accented letters in the preview; it will be sent to Zou as UTF-8.", line=None))
-    bad = sum(1 for ch in text[:65536] if ord(ch) < 32 and ch not in "\t\r\n")
-    if bad > 8 and bad > len(text[:65536]) // 100:
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return _Encoding("utf-16", True, 0)
+    had_bom = head.startswith(codecs.BOM_UTF8)
+    start = len(codecs.BOM_UTF8) if had_bom else 0
+    fh.seek(start)
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    utf8_error: tuple[int, int] | None = None  # (byte offset, line) of the first non-UTF-8 byte
+    cp1252 = True
+    offset = lines = 0  # bytes and newlines before the current chunk (after the BOM)
+    while True:
+        chunk = fh.read(SCAN_BYTES)
+        nul = chunk.find(b"\x00")
+        if nul >= 0:
+            raise CsvFormatError("This is not a text CSV file: it holds binary data (a NUL byte at byte "
+                                 f"{offset + nul + 1}).")
+        if utf8_error is None:
+            pending = len(decoder.getstate()[0])
+            try:
+                decoder.decode(chunk, final=not chunk)
+            except UnicodeDecodeError as exc:
+                at = max(exc.start - pending, 0)
+                utf8_error = (offset + at, lines + chunk[:at].count(b"\n") + 1)
+                if had_bom:
+                    raise CsvFormatError("The file starts with a UTF-8 mark but is not valid UTF-8 "
+                                         f"(byte {utf8_error[0] + 4}).") from exc
+        if not chunk:
+            break
+        cp1252 = cp1252 and not any(b in chunk for b in _CP1252_UNDEFINED)
+        offset += len(chunk)
+        lines += chunk.count(b"\n")
+    warnings: tuple[CsvWarning, ...] = ()
+    if utf8_error is None:
+        name = "utf-8"
+    else:
+        name = "cp1252" if cp1252 else "latin-1"
+        label = "Windows-1252" if cp1252 else "Latin-1"
+        warnings = (CsvWarning(
+            f"The file is not UTF-8 (first non-UTF-8 byte on line {utf8_error[1]}): it was read as {label}. "
+            "Check accented letters in the preview; it will be sent to Zou as UTF-8.", line=None),)
+    sample = head[start:start + 65536].decode(name, errors="ignore")
+    bad = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\r\n")
+    if bad > 8 and bad > len(sample) // 100:
         raise CsvFormatError("This does not look like a CSV file: it holds many control characters (binary data?).")
-    return text, encoding, had_bom, warnings
+    return _Encoding(name, had_bom, start, warnings)
 
 
 # ------------------------------------------------------------------ delimiter
@@ -176,15 +213,23 @@ def parse_csv_text(text: str, delimiter: str | None = None, *, encoding: str = "
     if not text.strip():
         raise CsvFormatError("The file is empty.")
     delim = delimiter or sniff_delimiter(text)
-    warns = list(warnings or [])
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=True)
+    return _parse_records(io.StringIO(text, newline=""), delim, encoding=encoding, had_bom=had_bom,
+                          warnings=list(warnings or []))
+
+
+def _parse_records(stream: IO[str], delim: str, *, encoding: str, had_bom: bool, warnings: list[CsvWarning],
+                   tick: Callable[[], None] | None = None, max_rows: int | None = None) -> CsvTable:
+    """The records of a text stream into a `CsvTable`; `tick()` every PROGRESS_ROWS records."""
+    reader = csv.reader(stream, delimiter=delim, strict=True)
     headers: list[str] | None = None
     rows: list[list[str]] = []
     lines: list[int] = []
     prev_end = 0
     header_line = 1
     try:
-        for record in reader:
+        for count, record in enumerate(reader, 1):
+            if tick is not None and count % PROGRESS_ROWS == 0:
+                tick()
             start = prev_end + 1
             prev_end = reader.line_num
             if not record or not any(c.strip() for c in record):
@@ -195,6 +240,10 @@ def parse_csv_text(text: str, delimiter: str | None = None, *, encoding: str = "
                     headers.pop()  # trailing separators on the header line
                 header_line = start
                 continue
+            if max_rows is not None and len(rows) >= max_rows:
+                raise CsvFormatError(f"The file has more than {max_rows:,} rows: Slate imports up to {max_rows:,} "
+                                     "rows at a time. Split it into smaller files and import them one after the "
+                                     "other.", start)
             rows.append(record)
             lines.append(start)
     except csv.Error as exc:
@@ -207,6 +256,9 @@ def parse_csv_text(text: str, delimiter: str | None = None, *, encoding: str = "
             raise CsvFormatError(f"Line {line}: text follows a closing quote (a stray \" inside a quoted value?).",
                                  line) from exc
         raise CsvFormatError(f"Line {line}: {text_exc}.", line) from exc
+    except UnicodeDecodeError as exc:
+        raise CsvFormatError(f"Line {prev_end + 1}: the file says it is {encoding.upper()} but cannot be decoded "
+                             "as such.", prev_end + 1) from exc
     if headers is None:
         raise CsvFormatError("The file is empty.")
     if not any(headers):
@@ -214,7 +266,7 @@ def parse_csv_text(text: str, delimiter: str | None = None, *, encoding: str = "
     width = len(headers)
     for pos, name in enumerate(headers):
         if not name:
-            warns.append(CsvWarning(f"Column {pos + 1} has no name: it will be ignored.", line=header_line))
+            warnings.append(CsvWarning(f"Column {pos + 1} has no name: it will be ignored.", line=header_line))
     ragged: list[int] = []
     for i, row in enumerate(rows):
         if len(row) > width:
@@ -233,27 +285,62 @@ def parse_csv_text(text: str, delimiter: str | None = None, *, encoding: str = "
     if not rows:
         raise CsvFormatError("The file has a header line but no rows.", header_line)
     return CsvTable(headers=headers, rows=rows, lines=lines, delimiter=delim, encoding=encoding, had_bom=had_bom,
-                    warnings=warns)
+                    warnings=warnings)
 
 
 def read_csv_bytes(data: bytes, delimiter: str | None = None) -> CsvTable:
-    text, encoding, had_bom, warnings = decode_bytes(data)
-    if encoding == "utf-16" and delimiter is None and "\t" in text.split("\n", 1)[0]:
+    """A file already in memory, read as `read_csv_file` reads one from disk."""
+    return read_csv_stream(io.BytesIO(data), delimiter)
+
+
+def read_csv_stream(fh: IO[bytes], delimiter: str | None = None, *, tick: Callable[[], None] | None = None,
+                    max_rows: int | None = MAX_ROWS) -> CsvTable:
+    """Read a seekable binary file: the encoding pass, the delimiter from the first SAMPLE_BYTES, then
+    the records straight from the file."""
+    enc = _detect_encoding(fh)
+    fh.seek(enc.start)
+    sample = codecs.getincrementaldecoder(enc.name)(errors="replace").decode(fh.read(SAMPLE_BYTES))
+    if enc.name == "utf-16" and delimiter is None and "\t" in sample.split("\n", 1)[0]:
         delimiter = "\t"  # Excel's "Unicode text" is tab-separated
-    return parse_csv_text(text, delimiter, encoding=encoding, had_bom=had_bom, warnings=warnings)
+    delim = delimiter or sniff_delimiter(sample)
+    fh.seek(enc.start)
+    text = io.TextIOWrapper(fh, encoding=enc.name, newline="")
+    try:
+        return _parse_records(text, delim, encoding=enc.name, had_bom=enc.had_bom, warnings=list(enc.warnings),
+                              tick=tick, max_rows=max_rows)
+    finally:
+        text.detach()  # the caller closes its file
 
 
-def read_csv_file(path: str | os.PathLike[str], delimiter: str | None = None) -> CsvTable:
+def read_csv_file(path: str | os.PathLike[str], delimiter: str | None = None, *, progress: Progress | None = None,
+                  should_stop: Callable[[], bool] | None = None, max_bytes: int = MAX_FILE_BYTES,
+                  max_rows: int = MAX_ROWS) -> CsvTable:
+    """Read a CSV file for an import (see the module docstring). Blocking: seconds for a big file.
+
+    `progress(bytes read, size)` and `should_stop()` (True raises ReadCancelled) are called every
+    PROGRESS_ROWS records, on the calling thread."""
     p = Path(path)
     try:
-        size = p.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise CsvFormatError(f"{p.name} is too big for an import ({size // (1024 * 1024)} MB).")
-        data = p.read_bytes()
+        with p.open("rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            if size > max_bytes:
+                raise CsvFormatError(f"{p.name} is {size / 1e6:.0f} MB: Slate imports CSV files up to "
+                                     f"{max_bytes / 1e6:.0f} MB. Split it into smaller files and import them one "
+                                     "after the other.")
+
+            def tick() -> None:
+                if should_stop is not None and should_stop():
+                    raise ReadCancelled
+                if progress is not None:
+                    progress(min(fh.tell(), size), size)
+
+            table = read_csv_stream(fh, delimiter, tick=tick, max_rows=max_rows)
     except FileNotFoundError as exc:
         raise CsvFormatError(f"{p} does not exist.") from exc
     except IsADirectoryError as exc:
         raise CsvFormatError(f"{p} is a folder, not a CSV file.") from exc
     except OSError as exc:
         raise CsvFormatError(f"Cannot read {p.name}: {exc.strerror or exc}.") from exc
-    return read_csv_bytes(data, delimiter)
+    if progress is not None:
+        progress(size, size)
+    return table

@@ -22,7 +22,6 @@ import httpx
 import pytest
 
 from desktop.api import SignedIn, Tokens, ZouSession
-from desktop.api import download_sources as ds
 from desktop.api.downloads import (
     ConflictChoice,
     ConflictPolicy,
@@ -31,15 +30,17 @@ from desktop.api.downloads import (
     DownloadSource,
     Status,
 )
+from desktop.api.downloads import sources as ds
 from desktop.api.tokens import jwt_claims
 from desktop.localzou import LocalZou
-from tests.faults.proxy import FaultProxy, Request
+from tests.faults.proxy import HOP_BY_HOP, FaultProxy, Request
+from tests.faults.proxy import _head as proxy_head
 from tests.helpers.seed import SeededProject, png_bytes, seed_small_project
 from tests.helpers.zou import TestUser, ZouAdmin, forge_token
 
 MB = 1 << 20
 # Both ways a body is read: streamed through the session (httpx), or, for big files, the fast path
-# (download_fastpath: http.client on a thread). Test files are small, so the fast path's threshold is
+# (downloads.fast_path: http.client on a thread). Test files are small, so the fast path's threshold is
 # lowered to exercise it.
 PATHS = pytest.mark.parametrize("fast", [False, True], ids=["stream", "fast-path"])
 
@@ -729,3 +730,183 @@ async def test_a_cut_body_reframed_as_complete_is_not_accepted(env: Env, proxy: 
     await manager.wait()
     assert item.status is Status.DONE, item.error
     assert file_sha(env.tmp / "out" / "reframed.bin") == sha(data)
+
+
+# ---------------------------------------------------------------------------- no size, no validator (issue 20)
+class NoValidatorProxy(RecordingProxy):
+    """An intermediary that drops the file's validators (ETag, Last-Modified), as nginx's gzip module does
+    with strong ETags: the answer's size then rests on its framing alone."""
+
+    http10 = False  # True: no ranges, and every answer ends with the connection (an HTTP/1.0-style server)
+
+    async def _exchange(self, req: Request) -> tuple[str, list[tuple[str, str]], bytes]:
+        if self.http10:
+            req.headers = [(k, v) for k, v in req.headers if k.lower() not in ("range", "if-range")]
+        status, headers, body = await super()._exchange(req)
+        return status, [(k, v) for k, v in headers if k.lower() not in ("etag", "last-modified")], body
+
+    async def _relay(self, req: Request, writer: asyncio.StreamWriter) -> bool:
+        status, headers, body = await self._exchange(req)
+        kept = [(k, v) for k, v in headers if k.lower() not in HOP_BY_HOP and k.lower() != "transfer-encoding"]
+        if req.method != "HEAD":
+            kept = [(k, v) for k, v in kept if k.lower() != "content-length"]
+            if not self.http10:
+                kept.append(("Content-Length", str(len(body))))
+        writer.write(proxy_head(status, kept, close=True) + body)
+        await writer.drain()
+        return False
+
+
+@pytest.fixture
+def bare_proxy(zou_server: LocalZou) -> Iterator[NoValidatorProxy]:
+    with NoValidatorProxy(zou_server.url) as p:
+        yield p
+
+
+def unsized(source: DownloadSource) -> DownloadSource:
+    """The same file without the record's size: only the answer can tell how big it is (as for a preview)."""
+    return DownloadSource(path=source.path, name=source.name, fallback_name=source.fallback_name)
+
+
+async def test_a_cut_close_delimited_body_without_size_or_etag_is_not_complete(
+        env: Env, bare_proxy: NoValidatorProxy) -> None:
+    """No Content-Length, no ETag, no record size, and the connection closes half way: the end of the body
+    looks like the end of the file. It must not be saved as complete; the retry gets the whole file."""
+    data = os.urandom(2 * MB)
+    source = unsized(ds.attachment_source(env.attachment("unsized.bin", data)))
+    bare_proxy.add_rule("truncate", keep=0.5, ending="close_delimited", times=1, path=source.path)
+    session = await env.session(url=bare_proxy.url)
+    manager = env.manager(session)
+    retried = waiter(manager, "retry")
+    (item,) = manager.enqueue([source], env.tmp / "out")
+    await manager.wait()
+    assert item.status is Status.DONE, item.error
+    assert file_sha(env.tmp / "out" / "unsized.bin") == sha(data)
+    assert (await retried)[1] == "IntegrityError"
+
+
+async def test_a_close_delimited_body_cut_every_time_fails_and_saves_nothing(
+        env: Env, bare_proxy: NoValidatorProxy) -> None:
+    data = os.urandom(MB)
+    source = unsized(ds.attachment_source(env.attachment("always-cut.bin", data)))
+    bare_proxy.set_mode("truncate", keep=0.5, ending="close_delimited", path=source.path)
+    session = await env.session(url=bare_proxy.url)
+    manager = env.manager(session, max_retries=2)
+    (item,) = manager.enqueue([source], env.tmp / "out")
+    await manager.wait()
+    assert item.status is Status.FAILED and item.error_type == "IntegrityError", item.error
+    assert "incomplete" in item.error and not (env.tmp / "out" / "always-cut.bin").exists()
+
+
+async def test_a_whole_close_delimited_body_is_checked_and_accepted(env: Env, bare_proxy: NoValidatorProxy) -> None:
+    data = os.urandom(MB)
+    source = unsized(ds.attachment_source(env.attachment("whole.bin", data)))
+    bare_proxy.add_rule("truncate", keep=len(data), ending="close_delimited", times=1, path=source.path)
+    session = await env.session(url=bare_proxy.url)
+    manager = env.manager(session)
+    (item,) = manager.enqueue([source], env.tmp / "out")
+    await manager.wait()
+    assert item.status is Status.DONE and item.total == len(data), item.error
+    assert file_sha(env.tmp / "out" / "whole.bin") == sha(data) and item.restarts == 0
+
+
+async def test_a_server_that_never_states_a_size_gives_no_silently_complete_file(
+        env: Env, bare_proxy: NoValidatorProxy) -> None:
+    """No size, no validator, no ranges, every answer framed by the close: a complete body cannot be told
+    from a cut one. The download fails with that reason instead of being called complete."""
+    source = unsized(ds.attachment_source(env.attachment("http10.bin", os.urandom(300_000))))
+    bare_proxy.http10 = True
+    session = await env.session(url=bare_proxy.url)
+    manager = env.manager(session)
+    (item,) = manager.enqueue([source], env.tmp / "out")
+    await manager.wait()
+    assert item.status is Status.FAILED and item.error_type == "UnverifiableSize", item.error
+    assert "cannot be told from a cut one" in item.error and not (env.tmp / "out" / "http10.bin").exists()
+    assert bare_proxy.count(source.path) == 2  # the transfer and the question about its size, no retry loop
+
+
+# ---------------------------------------------------------------------------- no hard links (issue 20)
+async def test_rename_without_hard_links_never_replaces_a_file_created_meanwhile(
+        env: Env, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a file system without hard links (FAT, some SMB shares) the final rename cannot be `link`: another
+    program creating the name between a check and the rename must not lose its file."""
+    data = os.urandom(200_000)
+    record = env.attachment("nolink.bin", data)
+    folder = env.tmp / "out"
+    target = folder / "nolink.bin"
+
+    def no_link(src: Any, dst: Any, *a: Any, **kw: Any) -> None:
+        raise PermissionError(1, "Operation not permitted")  # what vfat answers
+
+    real_rename, real_replace = os.rename, os.replace
+    squatted: list[bool] = []  # the other program tried to create the name, at the last moment
+    wrote: list[bool] = []  # ... and could
+
+    def racing(real: Callable[..., None]) -> Callable[..., None]:
+        def call(src: Any, dst: Any, *a: Any, **kw: Any) -> None:
+            if os.fspath(dst) == os.fspath(target) and not squatted:
+                squatted.append(True)
+                with contextlib.suppress(FileExistsError):  # a careful program: it never replaces a file
+                    with open(target, "xb") as fh:
+                        fh.write(b"other program")
+                    wrote.append(True)
+            real(src, dst, *a, **kw)
+        return call
+
+    monkeypatch.setattr(os, "link", no_link)
+    monkeypatch.setattr(os, "rename", racing(real_rename))
+    monkeypatch.setattr(os, "replace", racing(real_replace))
+    session = await env.session()
+    manager = env.manager(session, state_file=None)
+    (item,) = manager.enqueue([ds.attachment_source(record)], folder)
+    await manager.wait()
+    assert item.status is Status.DONE, item.error
+    assert squatted
+    files = {p.name: p.read_bytes() for p in folder.iterdir()}
+    # Either the other program kept its file and ours got another name, or it backed off: nothing lost.
+    assert sha(files[item.file_name or ""]) == sha(data)
+    assert not wrote or b"other program" in files.values(), "the other program's file was replaced"
+    assert all(v in (data, b"other program") for v in files.values()) and len(files) <= 2
+    monkeypatch.undo()
+
+
+# ---------------------------------------------------------------------------- sign-in again (issue 20)
+async def test_resume_after_sign_in_resumes_what_the_session_paused_only(env: Env) -> None:
+    records = [env.attachment(f"again{i}.bin", os.urandom(50_000)) for i in range(3)]
+    session = await env.session()
+    manager = env.manager(session, parallel=1)
+    first, by_session, by_user = manager.enqueue([ds.attachment_source(r) for r in records], env.tmp / "out")
+    manager.pause(by_user.id)
+
+    def sign_out_after_first(item: DownloadItem, ev: str) -> None:
+        if ev == "changed" and item is first and item.status is Status.DONE:
+            session.set_tokens(None)  # the session ended (refresh token revoked, signed out elsewhere)
+
+    unsubscribe = manager.subscribe(sign_out_after_first)
+    await manager.wait()
+    unsubscribe()
+    assert (first.status, by_session.status, by_user.status) == (Status.DONE, Status.PAUSED, Status.PAUSED)
+    assert by_session.waiting_for_sign_in and not by_user.waiting_for_sign_in
+    artist = env.project.artist
+    assert isinstance(await session.sign_in(artist.email, artist.password), SignedIn)
+    manager.resume_after_sign_in()
+    await manager.wait()
+    assert by_session.status is Status.DONE and (env.tmp / "out" / "again1.bin").exists()
+    assert by_user.status is Status.PAUSED and not by_session.waiting_for_sign_in
+
+
+async def test_paused_by_the_session_resumes_on_the_next_run(env: Env) -> None:
+    record = env.attachment("next-run.bin", os.urandom(50_000))
+    session = await env.session()
+    session.set_tokens(None)
+    first = env.manager(session)
+    (item,) = first.enqueue([ds.attachment_source(record)], env.tmp / "out")
+    await first.wait()
+    assert item.status is Status.PAUSED and item.waiting_for_sign_in
+    await first.shutdown()
+
+    again = await env.session()  # the next run, signed in
+    second = env.manager(again)
+    restored = second.get(item.id)
+    await second.wait()
+    assert restored.status is Status.DONE, restored.error

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from desktop.api.filenames import (
+from desktop.api.downloads.filenames import (
     MAX_NAME_BYTES,
     UnsafePath,
     filename_from_content_disposition,

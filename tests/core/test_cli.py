@@ -186,3 +186,18 @@ def test_import_command(zou_server: LocalZou, zou_admin: ZouAdmin, seed: CsvSeed
     assert code == EXIT_FILE and "binary" in err
     names = sorted(s["name"] for s in zou_admin.get(f"/data/projects/{project['id']}/shots"))
     assert names == ["001", "002", "003"]
+
+
+def test_import_refuses_a_too_big_file_naming_the_limit(zou_server: LocalZou, zou_admin: ZouAdmin, seed: CsvSeed,
+                                                        tmp_path: Path) -> None:
+    project, _, _ = prepare_project(zou_admin, team=[seed.manager])
+    TokenStore().save(zou_server.url, seed.manager.email, _sign_in(zou_server.url, seed.manager))
+    big = tmp_path / "huge.csv"
+    with big.open("wb") as fh:  # sparse
+        fh.write(b"Sequence;Name\n")
+        fh.truncate(190_000_000)
+    code, out, err = _run(["import", "shots", "--file", str(big), "--server", zou_server.url, "--email",
+                           seed.manager.email, "--project", project["name"]], _env())
+    assert (code, out) == (EXIT_FILE, "")
+    assert err.strip() == (f"slate: {big}: huge.csv is 190 MB: Slate imports CSV files up to 50 MB. Split it into "
+                           "smaller files and import them one after the other.")

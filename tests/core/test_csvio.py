@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import os
 import subprocess
 import sys
@@ -26,6 +27,7 @@ from desktop.csvio import (
     neutralise,
     read_csv_bytes,
     read_csv_file,
+    reader,
     rename_assignations,
     restore,
     suggest_mapping,
@@ -311,3 +313,43 @@ def test_csvio_imports_without_qt() -> None:
     """)
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr
+
+
+# ------------------------------------------------------------------ big files (issue 20: streamed, capped)
+def test_a_file_over_the_cap_is_refused_with_the_limit_named(tmp_path: Path) -> None:
+    big = tmp_path / "plates.csv"
+    with big.open("wb") as fh:  # sparse: nothing is written, nothing is read
+        fh.write(b"Sequence;Name\n")
+        fh.truncate(reader.MAX_FILE_BYTES + 1_000_000)
+    with pytest.raises(CsvFormatError, match=r"^plates\.csv is 51 MB: Slate imports CSV files up to 50 MB\. Split"):
+        read_csv_file(big)
+
+
+def test_too_many_rows_are_refused_with_the_limit_named(tmp_path: Path) -> None:
+    path = tmp_path / "rows.csv"
+    path.write_text("Sequence;Name\n" + "".join(f"SQ01;SH{i:03d}\n" for i in range(5)), encoding="utf-8")
+    assert len(read_csv_file(path, max_rows=5).rows) == 5
+    with pytest.raises(CsvFormatError, match="more than 4 rows: Slate imports up to 4 rows") as info:
+        read_csv_file(path, max_rows=4)
+    assert info.value.line == 6
+
+
+def test_a_big_file_is_read_as_a_stream_with_progress_and_can_be_stopped(tmp_path: Path) -> None:
+    path = tmp_path / "stream.csv"
+    lines = [f"SQ01;SH{i:06d};{'x' * 40}\n" for i in range(60_000)]
+    # A non-UTF-8 byte far past the first chunk the encoding pass reads; an accent split across chunks.
+    body = ("Sequence;Name;Description\n" + "".join(lines)).encode()
+    cut = reader.SCAN_BYTES - 1
+    body = body[:cut] + "é".encode() + body[cut:]
+    path.write_bytes(body + "SQ02;SH999999;Décor\n".encode("cp1252"))
+    seen: list[tuple[int, int]] = []
+    table = read_csv_file(path, progress=lambda done, total: seen.append((done, total)))
+    assert len(table.rows) == 60_001 and table.encoding == "cp1252" and table.rows[-1][2] == "Décor"
+    assert any(f"on line {60_002}" in w.message for w in table.warnings)
+    assert len(seen) > 5 and seen[-1] == (path.stat().st_size,) * 2
+    assert all(a[0] <= b[0] for a, b in itertools.pairwise(seen))
+    utf8 = tmp_path / "utf8.csv"
+    utf8.write_bytes(body)
+    assert read_csv_file(utf8).encoding == "utf-8"  # the accent across the chunk boundary is fine
+    with pytest.raises(reader.ReadCancelled):
+        read_csv_file(path, should_stop=lambda: True)

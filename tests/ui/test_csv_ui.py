@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import csv
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -205,7 +207,7 @@ def test_import_wizard_preview_mapping_dry_run_and_import(
     wizard = _wizard(qtbot, client, settings, project)
     assert wizard.objectName() == "csvImportWizard"
     assert not wizard.file_page.isComplete()
-    assert wizard.load_file(path)
+    assert run_async(qtbot, wizard.read_file(path))
     page = wizard.file_page
     assert page.isComplete() and "UTF-8 with BOM (removed)" in page.detected.text()
     assert "semicolon" in page.detected.text() and "3 rows" in page.detected.text()
@@ -225,7 +227,7 @@ def test_import_wizard_preview_mapping_dry_run_and_import(
     mapping.combo(2).setCurrentIndex(0)
     assert not mapping.isComplete() and any("mandatory column \"Name\"" in p.message for p in wizard.problems)
     mapping.combo(2).setCurrentIndex(mapping.combo(2).findData("Name"))
-    assert mapping.isComplete()
+    qtbot.waitUntil(mapping.isComplete, timeout=WAIT_MS)  # the rows are checked again
 
     wizard.next()
     summary = wizard.summary_page
@@ -252,7 +254,7 @@ def test_import_wizard_blocks_rows_zou_would_refuse_and_reports_the_failure(
     path = tmp_path / "shots.csv"
     path.write_text("Sequence,Name,Animation\nSQ01,001,wip\nSQ01,002,nope\nSQ01,003,wip\n", encoding="utf-8")
     wizard = _wizard(qtbot, client, settings, project)
-    assert wizard.load_file(path) and "comma" in wizard.file_page.detected.text()
+    assert run_async(qtbot, wizard.read_file(path)) and "comma" in wizard.file_page.detected.text()
     wizard.next()
     wizard.next()
     summary = wizard.summary_page
@@ -276,17 +278,83 @@ def test_import_wizard_explains_broken_files(qtbot: QtBot, client: ZouClient, se
     wizard = _wizard(qtbot, client, settings, manager_project[1])
     empty = tmp_path / "empty.csv"
     empty.write_bytes(b"")
-    assert not wizard.load_file(empty)
+    assert not run_async(qtbot, wizard.read_file(empty))
     assert wizard.file_page.message.text() == "The file is empty." and not wizard.file_page.isComplete()
     ragged = tmp_path / "ragged.csv"
     ragged.write_text("Sequence;Name\nSQ01;001\nSQ01;002;extra;cells\n", encoding="utf-8")
-    assert not wizard.load_file(ragged)
+    assert not run_async(qtbot, wizard.read_file(ragged))
     assert wizard.file_page.message.text().startswith("Line 3: more values than the 2 column names")
     assert wizard.file_page.preview_model.rowCount() == 0
     # Switching to assets changes what the columns can map to.
     wizard.file_page.kind_combo.setCurrentIndex(wizard.file_page.kind_combo.findData("assets"))
     qtbot.waitUntil(lambda: wizard.context is not None and wizard.kind is ImportKind.ASSETS, timeout=WAIT_MS)
     assert [t.name for t in wizard.targets if t.mandatory] == ["Type", "Name"]
+
+
+def test_import_wizard_refuses_a_too_big_file_naming_the_limit(
+        qtbot: QtBot, client: ZouClient, settings: Settings, manager_project: tuple[TestUser, Project],
+        tmp_path: Path) -> None:
+    wizard = _wizard(qtbot, client, settings, manager_project[1])
+    big = tmp_path / "huge.csv"
+    with big.open("wb") as fh:  # sparse: 190 MB on paper, nothing on disk
+        fh.write(b"Sequence;Name\n")
+        fh.truncate(190_000_000)
+    assert not run_async(qtbot, wizard.read_file(big))
+    text = wizard.file_page.message.text()
+    assert text.startswith("huge.csv is 190 MB: Slate imports CSV files up to 50 MB.") and "Split it" in text
+    assert not wizard.file_page.isComplete() and wizard.file_page.read_bar.isHidden()
+
+
+def test_import_wizard_reads_a_big_file_off_the_event_loop_with_progress(
+        qtbot: QtBot, client: ZouClient, settings: Settings, manager_project: tuple[TestUser, Project],
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 20: a big file froze the window while it was parsed. Now the loop keeps running (a ticker
+    on it never waits long), the progress bar moves, and the parsing and the row checks run on a thread."""
+    from desktop.api.exports import import_pipeline
+
+    project = manager_project[1]
+    path = tmp_path / "many.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        fh.write("Sequence;Name;Description;Frames;Animation\n")
+        for i in range(120_000):
+            fh.write(f"SQ{i // 1000:03d};SH{i:06d};a description of shot {i};48;wip\n")
+    threads: list[str] = []
+    real_read, real_check = import_pipeline.read_csv_file, import_pipeline.check_rows
+
+    def watched[**P, T](real: Callable[P, T]) -> Callable[P, T]:
+        def call(*args: P.args, **kwargs: P.kwargs) -> T:
+            threads.append(threading.current_thread().name)
+            return real(*args, **kwargs)
+        return call
+
+    monkeypatch.setattr(import_pipeline, "read_csv_file", watched(real_read))
+    monkeypatch.setattr(import_pipeline, "check_rows", watched(real_check))
+    wizard = _wizard(qtbot, client, settings, project)
+    progress: list[int] = []
+    wizard.file_page.read_bar.valueChanged.connect(progress.append)
+    gaps: list[float] = []
+
+    async def read_while_ticking() -> bool:
+        task = asyncio.ensure_future(wizard.read_file(path))
+        last = time.monotonic()
+        while not task.done():
+            await asyncio.sleep(0.01)
+            now = time.monotonic()
+            gaps.append(now - last)
+            last = now
+        return task.result()
+
+    started = time.monotonic()
+    assert run_async(qtbot, read_while_ticking(), timeout=120)
+    took = time.monotonic() - started
+    assert "120000 rows" in wizard.file_page.detected.text() and wizard.mapped is not None
+    assert len(threads) == 2 and all(name.startswith("slate-csv") for name in threads), threads
+    assert len(progress) >= 3 and 0 < progress[1] < 1000, progress
+    assert max(gaps) < min(1.0, took / 3), (max(gaps), took)
+    wizard.next()
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.plan is not None, timeout=WAIT_MS)  # the dry run's row loop: a thread too
+    assert "120000 row(s) read. 120000 new row(s) will be created." in wizard.summary_page.plan_label.text()
 
 
 def test_csv_actions_export_the_project_and_the_view(qtbot: QtBot, client: ZouClient, settings: Settings,

@@ -16,8 +16,8 @@ from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
 from desktop.api import SignedIn, ZouSession
-from desktop.api import download_sources as ds
 from desktop.api.downloads import ConflictPolicy, DownloadItem, DownloadManager, DownloadSource, Status
+from desktop.api.downloads import sources as ds
 from desktop.localzou import LocalZou
 from desktop.settings import Settings
 from desktop.ui.downloads import DownloadsDock, DownloadsModel
@@ -253,3 +253,20 @@ def test_model_coalesces_progress_into_few_repaints(qtbot: QtBot, qloop: asyncio
     model.detach()
     run_async(qtbot, manager.shutdown())
     run_async(qtbot, session.aclose())
+
+
+def test_resume_after_sign_in_resumes_what_the_expired_session_paused(
+        harness: Harness, zou_admin: ZouAdmin, zou_server: LocalZou) -> None:
+    data = os.urandom(100_000)
+    record = attach(zou_admin, harness.project, "expired.bin", data)
+    session = harness.session(zou_server.url)
+    session.set_tokens(None)  # the session ended before the transfer started
+    dock = harness.dock(session)
+    (item,) = dock.enqueue(ds.attachment_source(record), folder=harness.tmp / "out")
+    harness.wait_status(item, Status.PAUSED)
+    assert item.waiting_for_sign_in and item.error_type == "SessionExpired"
+    artist = harness.project.artist
+    assert isinstance(run_async(harness.qtbot, session.sign_in(artist.email, artist.password)), SignedIn)
+    dock.resume_after_sign_in()
+    harness.wait_status(item, Status.DONE)
+    assert (harness.tmp / "out" / "expired.bin").read_bytes() == data

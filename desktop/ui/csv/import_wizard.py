@@ -1,7 +1,8 @@
 """The CSV import wizard: file and preview, column mapping, dry run, import with a report.
 
 1. File: what to import (shots, assets, casting, edits), the file, the detected encoding and delimiter
-   (both can be overridden), and a preview of the rows with their file line numbers.
+   (both can be overridden), and a preview of the rows with their file line numbers. The file is read
+   on a worker thread with a progress bar (a big one takes seconds), up to `csvio.MAX_FILE_BYTES`.
 2. Columns: each column of the file mapped to a header Zou reads (mandatory ones marked with *), an
    exported file's `Assignations` columns already renamed, and the warnings: values a spreadsheet damaged
    (`1` next to `001`, dates, scientific notation) and rows Zou would refuse.
@@ -11,12 +12,13 @@
    message, and what was not imported, so the file can be fixed and imported again.
 
 objectNames: csvImportWizard, csvImportKind, csvImportPath, csvImportBrowse, csvImportDelimiter,
-csvImportDetected, csvImportPreview, csvImportMapping, csvImportProblems, csvImportUpdate, csvImportPlan,
-csvImportAnyway, csvImportProgress, csvImportResult, csvImportReport.
+csvImportDetected, csvImportReadProgress, csvImportPreview, csvImportMapping, csvImportProblems,
+csvImportUpdate, csvImportPlan, csvImportAnyway, csvImportProgress, csvImportResult, csvImportReport.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
 
@@ -45,23 +47,10 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.api.client import ZouClient
-from desktop.api.exports import ImportPlan, ImportReport, Imports
+from desktop.api.exports import CsvImport, ImportPlan, ImportReport
 from desktop.api.records import Project
 from desktop.asyncqt import TaskRunner
-from desktop.csvio import (
-    CsvFormatError,
-    CsvTable,
-    CsvWarning,
-    ImportContext,
-    ImportKind,
-    TargetColumn,
-    apply_mapping,
-    check_import,
-    mapping_problems,
-    read_csv_file,
-    suggest_mapping,
-    target_columns,
-)
+from desktop.csvio import CsvFormatError, CsvTable, CsvWarning, ImportContext, ImportKind, TargetColumn
 from desktop.settings import Settings
 from desktop.ui.csv.models import CsvPreviewModel, ImportReportModel
 from desktop.ui.widgets import MessageLabel, error_text, named
@@ -79,10 +68,13 @@ KEY_DIR = "csv/import_dir"
 
 
 class ImportWizard(QWizard):
-    """Import a CSV file into `project`. Emits `imported(ImportReport)` when an import ran."""
+    """Import a CSV file into `project`. Emits `imported(ImportReport)` when an import ran.
+
+    The steps themselves are `desktop.api.exports.CsvImport`'s (the CLI takes the same ones); the
+    wizard shows them. Reading a file and checking many rows run off the event loop."""
 
     imported = Signal(object)
-    state_changed = Signal()  # context, mapping, plan or report changed (tests wait on it)
+    state_changed = Signal()  # context, file, mapping, checks, plan or report changed (tests wait on it)
 
     def __init__(self, client: ZouClient, settings: Settings, project: Project, parent: QWidget | None = None,
                  *, kind: ImportKind | None = None) -> None:
@@ -90,7 +82,6 @@ class ImportWizard(QWizard):
         self.client = client
         self.settings = settings
         self.project = project
-        self.imports = Imports(client.session)
         self.runner = TaskRunner(self)
         self.runner.failed.connect(self._task_failed)
         self.setObjectName("csvImportWizard")
@@ -99,17 +90,8 @@ class ImportWizard(QWizard):
         self.setOption(QWizard.WizardOption.NoCancelButtonOnLastPage, True)
 
         saved_kind = str(settings.value(KEY_KIND, "shots") or "shots")
-        self.kind: ImportKind = kind or (ImportKind(saved_kind) if saved_kind in {k.value for k in ImportKind}
-                                         else ImportKind.SHOTS)
-        self.path: Path | None = None
-        self.table: CsvTable | None = None
-        self.context: ImportContext | None = None
-        self.targets: list[TargetColumn] = []
-        self.mapping: list[str | None] = []
-        self.mapped: CsvTable | None = None
-        self.problems: list[CsvWarning] = []
-        self.plan: ImportPlan | None = None
-        self.report: ImportReport | None = None
+        self.pipeline = CsvImport(client.session, project.id, kind or (
+            ImportKind(saved_kind) if saved_kind in {k.value for k in ImportKind} else ImportKind.SHOTS))
         self.progress_done = 0
 
         self.file_page = FilePage(self)
@@ -120,104 +102,133 @@ class ImportWizard(QWizard):
             self.addPage(page)
         self.load_context()
 
-    # ------------------------------------------------------------------ state
+    # ------------------------------------------------------------------ state (the pipeline's)
+    @property
+    def kind(self) -> ImportKind:
+        return self.pipeline.kind
+
+    @property
+    def path(self) -> Path | None:
+        return self.pipeline.path
+
+    @property
+    def table(self) -> CsvTable | None:
+        return self.pipeline.table
+
+    @property
+    def context(self) -> ImportContext | None:
+        return self.pipeline.context
+
+    @property
+    def targets(self) -> list[TargetColumn]:
+        return self.pipeline.targets
+
+    @property
+    def mapping(self) -> list[str | None]:
+        return self.pipeline.mapping
+
+    @property
+    def mapped(self) -> CsvTable | None:
+        return self.pipeline.mapped
+
+    @property
+    def problems(self) -> list[CsvWarning]:
+        return self.pipeline.problems
+
+    @property
+    def mapping_errors(self) -> list[CsvWarning]:
+        return self.pipeline.mapping_errors
+
+    @property
+    def row_errors(self) -> list[CsvWarning]:
+        return self.pipeline.row_errors
+
+    @property
+    def plan(self) -> ImportPlan | None:
+        return self.pipeline.plan
+
+    @property
+    def report(self) -> ImportReport | None:
+        return self.pipeline.report
+
     @property
     def update_existing(self) -> bool:
         return self.summary_page.update_box.isChecked()
 
+    # ------------------------------------------------------------------ steps
     def set_kind(self, kind: ImportKind) -> None:
         if kind == self.kind and self.context is not None:
             return
-        self.kind = kind
         self.settings.set_value(KEY_KIND, kind.value)
-        self.context = None
-        self.targets = []
-        self.mapping = []
+        self.pipeline.set_kind(kind)
+        self._mapping_reset()
         self.load_context()
-        self.state_changed.emit()
 
     def load_context(self) -> None:
-        kind = self.kind
+        self.runner.run(self._load_context(), key="context")
 
-        def done(ctx: ImportContext) -> None:
-            if kind != self.kind:
-                return
-            self.context = ctx
-            self.targets = target_columns(kind, ctx)
-            self.reset_mapping()
+    async def _load_context(self) -> None:
+        await self.pipeline.load_context()
+        self._mapping_reset()
 
-        self.runner.run(self.imports.context(self.project.id, kind), key="context", on_done=done)
+    def load_file(self, path: str | Path, delimiter: str | None = None) -> asyncio.Task[bool]:
+        """Start reading a file (`read_file`); a newer file cancels an older one still being read."""
+        return self.runner.run(self.read_file(path, delimiter), key="file")
 
-    def load_file(self, path: str | Path, delimiter: str | None = None) -> bool:
-        """Read and preview a file; False (with the reason shown on the first page) when it cannot."""
-        self.path = Path(path)
-        self.settings.set_value(KEY_DIR, str(self.path.parent))
+    async def read_file(self, path: str | Path, delimiter: str | None = None) -> bool:
+        """Read and preview a file, off the event loop, with progress; False (with the reason shown on
+        the first page) when it cannot be read."""
+        path = Path(path)
+        self.settings.set_value(KEY_DIR, str(path.parent))
+        self.file_page.show_reading(path)
+        self.runner.cancel("checks")
         try:
-            self.table = read_csv_file(self.path, delimiter)
+            table = await self.pipeline.read_file(path, delimiter, progress=self.file_page.show_read_progress)
         except CsvFormatError as exc:
-            self.table = None
             self.file_page.show_error(str(exc))
+            ok = False
         else:
-            self.file_page.show_table(self.table)
-        self.reset_mapping()
-        return self.table is not None
-
-    def reset_mapping(self) -> None:
-        if self.table is not None and self.targets:
-            self.mapping = suggest_mapping(self.table.headers, self.targets)
-        else:
-            self.mapping = []
-        self.refresh_checks()
-        self.mapping_page.fill()
-        self.file_page.completeChanged.emit()
+            self.file_page.show_table(table)
+            ok = True
+        self._mapping_reset()
+        return ok
 
     def set_mapping(self, column: int, target: str | None) -> None:
-        if 0 <= column < len(self.mapping):
-            self.mapping[column] = target
-            self.refresh_checks()
+        self.pipeline.set_mapping(column, target)
+        self._checks_changed()
+        self.runner.run(self._check(), key="checks")
 
-    def refresh_checks(self) -> None:
-        self.plan = None
-        if self.table is None or not self.targets or not self.mapping:
-            self.mapped, self.problems = None, []
-        else:
-            self.problems = mapping_problems(self.table.headers, self.mapping, self.targets)
-            self.mapped = apply_mapping(self.table, self.mapping, self.targets, kind=self.kind)
-            if not any(p.level == "error" for p in self.problems):
-                self.problems += check_import(self.mapped, self.kind, self.targets, self.context)
-            self.problems = list(self.table.warnings) + [
-                p for p in self.mapped.warnings if p not in self.table.warnings] + self.problems
+    async def _check(self) -> None:
+        await self.pipeline.check()
+        self._checks_changed()
+
+    def _mapping_reset(self) -> None:
+        """A new context, file or kind: the suggested mapping is shown again."""
+        self.mapping_page.fill()
+        self._checks_changed()
+        self.file_page.completeChanged.emit()
+
+    def _checks_changed(self) -> None:
         self.mapping_page.show_problems()
         self.mapping_page.completeChanged.emit()
         self.state_changed.emit()
 
-    @property
-    def mapping_errors(self) -> list[CsvWarning]:
-        return [p for p in self.problems if p.level == "error" and p.line is None]
-
-    @property
-    def row_errors(self) -> list[CsvWarning]:
-        return [p for p in self.problems if p.level == "error" and p.line is not None]
-
     def start_plan(self) -> None:
-        self.plan = None
-        mapped = self.mapped
-        if mapped is None or self.context is None:
+        self.pipeline.plan = None
+        if self.mapped is None or self.context is None:
             return
 
-        def done(plan: ImportPlan) -> None:
-            self.plan = plan
+        def done(_plan: ImportPlan) -> None:
             self.summary_page.show_plan()
             self.state_changed.emit()
 
-        self.runner.run(self.imports.plan(self.project.id, self.kind, mapped, tv_show=self.context.tv_show),
-                        key="plan", on_done=done)
+        self.runner.run(self.pipeline.dry_run(), key="plan", on_done=done)
 
     def start_import(self) -> None:
         mapped = self.mapped
         if mapped is None:
             return
-        self.report = None
+        self.pipeline.report = None
         self.progress_done = 0
 
         def progress(done: int, total: int | None) -> None:
@@ -225,20 +236,22 @@ class ImportWizard(QWizard):
             self.run_page.show_progress(done, total or len(mapped.rows))
 
         def done(report: ImportReport) -> None:
-            self.report = report
             self.run_page.show_report(report)
             self.imported.emit(report)
             self.state_changed.emit()
 
         self.settings.set_value(KEY_UPDATE, self.update_existing)
-        name = self.path.name if self.path is not None else "import.csv"
-        self.runner.run(self.imports.run(self.project.id, self.kind, mapped, update=self.update_existing,
-                                         progress=progress, file_name=name), key="import", on_done=done)
+        self.runner.run(self.pipeline.run(update=self.update_existing, progress=progress), key="import",
+                        on_done=done)
 
     def _task_failed(self, key: str, exc: BaseException) -> None:
         text = error_text(exc)
         if key == "context":
             self.file_page.message.show_message(f"Cannot read the project's settings: {text}")
+        elif key == "file":
+            self.file_page.show_error(f"Cannot read the file: {text}")
+        elif key == "checks":
+            self.mapping_page.loading.setText(f"Cannot check the rows: {text}")
         elif key == "plan":
             self.summary_page.message.show_message(text)
         elif key == "import":
@@ -270,6 +283,9 @@ class FilePage(QWizardPage):
             self.delimiter.addItem(label, value)
         self.delimiter.currentIndexChanged.connect(self._reload)
         self.detected = named(QLabel(""), "csvImportDetected", "Detected format")
+        self.read_bar = named(QProgressBar(), "csvImportReadProgress", "Reading the file")
+        self.read_bar.setRange(0, 1000)
+        self.read_bar.hide()
         self.message = MessageLabel(self)
         self.preview_model = CsvPreviewModel(parent=self)
         self.preview = named(QTableView(), "csvImportPreview", "Preview of the file")
@@ -287,6 +303,7 @@ class FilePage(QWizardPage):
         form.addRow("Detected", self.detected)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
+        layout.addWidget(self.read_bar)
         layout.addWidget(self.message)
         layout.addWidget(self.preview, 1)
 
@@ -303,7 +320,20 @@ class FilePage(QWizardPage):
         if self.w.path is not None:
             self.w.load_file(self.w.path, self.delimiter.currentData())
 
+    def show_reading(self, path: Path) -> None:
+        self.path_edit.setText(str(path))
+        self.message.clear_message()
+        self.preview_model.set_table(None)
+        self.detected.setText(f"Reading {path.name}…")
+        self.read_bar.setValue(0)
+        self.read_bar.show()
+        self.completeChanged.emit()
+
+    def show_read_progress(self, done: int, total: int | None) -> None:
+        self.read_bar.setValue(round(done * 1000 / total) if total else 0)
+
     def show_table(self, table: CsvTable) -> None:
+        self.read_bar.hide()
         self.message.clear_message()
         self.path_edit.setText(str(self.w.path or ""))
         self.preview_model.set_table(table)
@@ -315,13 +345,14 @@ class FilePage(QWizardPage):
             self.message.show_message("\n".join(notes), "warn")
 
     def show_error(self, text: str) -> None:
+        self.read_bar.hide()
         self.path_edit.setText(str(self.w.path or ""))
         self.preview_model.set_table(None)
         self.detected.setText("")
         self.message.show_message(text)
 
     def isComplete(self) -> bool:
-        return self.w.table is not None
+        return self.w.table is not None and self.read_bar.isHidden()
 
 
 class MappingPage(QWizardPage):
@@ -354,13 +385,14 @@ class MappingPage(QWizardPage):
         self._filling = True
         try:
             table = self.w.table
-            self.loading.setVisible(self.w.context is None)
             self.table.setRowCount(0)
             if table is None or not self.w.targets:
                 return
             self.table.setRowCount(len(table.headers))
             for col, header in enumerate(table.headers):
-                samples = [v for v in table.column(header)[:50] if v.strip()][:3] if header else []
+                # The first 50 rows only (`table.column` would walk every row of a big file).
+                firsts = (row[col] if col < len(row) else "" for row in table.rows[:50])
+                samples = [v for v in firsts if v.strip()][:3] if header else []
                 self.table.setItem(col, 0, QTableWidgetItem(header or f"(column {col + 1})"))
                 self.table.setItem(col, 1, QTableWidgetItem(" · ".join(samples)))
                 combo = QComboBox()
@@ -384,6 +416,11 @@ class MappingPage(QWizardPage):
             self.w.set_mapping(column, str(data) if data else None)
 
     def show_problems(self) -> None:
+        if self.w.context is None:
+            self.loading.setText("Reading the project's task types and metadata…")
+        elif self.w.pipeline.checking:
+            self.loading.setText("Checking the rows…")
+        self.loading.setVisible(self.w.context is None or self.w.pipeline.checking)
         self.problems.clear()
         for p in self.w.problems:
             item = QListWidgetItem(LEVEL_PREFIX.get(p.level, "") + str(p))

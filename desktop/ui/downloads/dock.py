@@ -4,9 +4,10 @@ The lead wires it into the main window and the context menus:
 
     dock = DownloadsDock(session, settings, main_window)
     main_window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
-    dock.enqueue(download_sources.attachment_source(record), project_id=pid)
+    dock.enqueue(sources.attachment_source(record), project_id=pid)
     await dock.enqueue_entity_previews([shot_id], project_id=pid)
     ...
+    dock.resume_after_sign_in()  # after a re-sign-in: what the expired session paused goes on
     await dock.shutdown()  # before the session closes: unfinished transfers resume next run
 
 Settings (all under `downloads/`): `parallel` (int, 3), `conflict_policy` ("rename" | "ask"),
@@ -44,7 +45,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.api import download_sources as ds
 from desktop.api.downloads import (
     ConflictChoice,
     ConflictPolicy,
@@ -55,6 +55,7 @@ from desktop.api.downloads import (
     default_state_file,
     format_size,
 )
+from desktop.api.downloads import sources as ds
 from desktop.api.session import ZouSession
 from desktop.settings import Settings
 from desktop.ui.downloads.model import (
@@ -269,6 +270,12 @@ class DownloadsDock(QDockWidget):
                                     folder: Path | str | None = None) -> list[DownloadItem]:
         sources = await ds.working_file_sources(self.session, working_file_ids)
         return self.enqueue(sources, project_id=project_id, folder=folder)
+
+    def resume_after_sign_in(self) -> None:
+        """Resume the downloads the end of the session paused (those the user paused stay paused).
+        The main window calls it once the user has signed in again."""
+        self.manager.resume_after_sign_in()
+        self.model.flush()
 
     async def shutdown(self) -> None:
         """Stop transfers so they resume on the next run, and save the queue."""

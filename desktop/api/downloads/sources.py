@@ -25,8 +25,8 @@ from enum import StrEnum
 from typing import Any
 
 from desktop.api import errors as E
-from desktop.api.downloads import DownloadSource
-from desktop.api.filenames import sanitize_filename, split_extension
+from desktop.api.downloads.filenames import sanitize_filename, split_extension
+from desktop.api.downloads.items import DownloadSource
 from desktop.api.session import ZouSession
 
 FETCH_CONCURRENCY = 8
