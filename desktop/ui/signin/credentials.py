@@ -27,6 +27,7 @@ class CredentialsForm(QWidget):
         self.keep = named(QCheckBox("Keep me signed in"), "keepSignedInCheck", "Keep me signed in", KEEP_TIP)
         self.keep.setChecked(keep_signed_in)
         self.keep.setVisible(show_keep_signed_in)
+        self.keep_available = True
         # Why the option is greyed out (no keyring that survives a restart); hidden when it is available.
         self.keep_note = named(MessageLabel(), "keepSignedInNote", "Why Keep me signed in is unavailable")
         self.keep_note.setVisible(False)
@@ -67,6 +68,7 @@ class CredentialsForm(QWidget):
 
     def set_keep_unavailable(self, reason: str) -> None:
         """Grey out "Keep me signed in" and say why (the keyring would not keep the session)."""
+        self.keep_available = False
         self.keep.setChecked(False)
         self.keep.setEnabled(False)
         self.keep.setToolTip(reason)
@@ -74,7 +76,7 @@ class CredentialsForm(QWidget):
 
     @property
     def keep_signed_in(self) -> bool:
-        return self.keep.isChecked() and self.keep.isEnabled()
+        return self.keep_available and self.keep.isChecked()
 
     def focus_first_empty(self) -> None:
         (self.password if self.email.text() else self.email).setFocus()
