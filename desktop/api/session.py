@@ -19,6 +19,7 @@ import contextlib
 import ipaddress
 import logging
 import random
+import re
 import ssl
 from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
@@ -184,7 +185,8 @@ def network_error(exc: Exception, method: str, url: str) -> E.NetworkError:
         return E.RequestTimeout(f"The server did not answer in time ({method} {_short(url)}).",
                                 method=method, url=url)
     if "CERTIFICATE_VERIFY_FAILED" in text or isinstance(exc.__context__, ssl.SSLCertVerificationError):
-        reason = text.split("certificate verify failed:")[-1].strip(" )") if "verify failed" in text else text
+        reason = text.split("certificate verify failed:")[-1] if "verify failed" in text else text
+        reason = re.sub(r"\s*\(_ssl\.c:\d+\)", "", reason).strip(" )")
         return E.TLSError(f"Certificate problem: {reason}", method=method, url=url)
     if isinstance(exc, httpx.RemoteProtocolError):
         return E.NetworkError(f"The connection to the server broke: {text}", method=method, url=url)
