@@ -29,7 +29,7 @@ from desktop.api.auth import SignedIn, TwoFactorRequired, WrongCredentials
 from desktop.api.exports import GLOBAL_EXPORTS, PROJECT_EXPORTS, Exports, Imports, Playlists
 from desktop.api.probe import probe_server
 from desktop.api.session import ZouSession
-from desktop.api.tokens import Tokens, TokenStore
+from desktop.api.tokens import Tokens, TokenStore, keyring_status
 from desktop.csvio import (
     CsvFormat,
     CsvFormatError,
@@ -221,6 +221,9 @@ async def _connect(args: argparse.Namespace, env: CliEnv) -> ZouSession:
         if not password:
             if not env.stdin_is_tty:
                 what = "the stored session has expired" if stored is not None else "no stored session"
+                status = keyring_status()
+                if stored is None and not status.persistent:
+                    what += f" ({status.reason.split(':')[0]})"
                 raise CliError(f"{what} for {email} on {api_url}: sign in with the Slate app, or set "
                                f"{PASSWORD_ENV}", EXIT_AUTH)
             password = getpass.getpass(f"Password for {email} on {api_url}: ")

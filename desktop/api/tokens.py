@@ -134,5 +134,5 @@ class TokenStore:
     def delete(self, api_url: str, email: str) -> None:
         try:
             keyring.delete_password(self.service, self._key(api_url, email))
-        except keyring.errors.PasswordDeleteError:
-            pass
+        except (keyring.errors.PasswordDeleteError, keyring.errors.NoKeyringError):
+            pass  # nothing stored (or no keyring at all, so nothing can be stored)

@@ -111,6 +111,16 @@ def test_the_sign_in_window_greys_out_keep_me_signed_in_without_a_keyring(tmp_pa
     assert "No system keyring" in seen["tip"] and seen["note_visible"] and "sign in at each start" in seen["note"]
 
 
+def test_the_cli_without_a_keyring_says_why_it_cannot_resume(tmp_path: Path, zou_server: LocalZou,
+                                                             zou_admin: ZouAdmin) -> None:
+    user = zou_admin.create_user()
+    proc = subprocess.run([sys.executable, "-m", "desktop.cli", "export", "projects", "-o", str(tmp_path / "p.csv"),
+                           "--server", zou_server.url, "--email", user.email], cwd=REPO, env=clean_env(tmp_path),
+                          text=True, capture_output=True, stdin=subprocess.DEVNULL, timeout=90)
+    assert proc.returncode == EXIT_AUTH, proc.stderr
+    assert "no stored session" in proc.stderr and "No system keyring is available" in proc.stderr
+
+
 def test_keyring_status_of_the_test_keyring_and_of_a_memory_only_backend() -> None:
     assert keyring_status().persistent  # tests/helpers/keyrings.MemoryKeyring stands for a real keychain
     import keyring.backends.fail
