@@ -19,6 +19,7 @@ from desktop.settings import Settings
 from desktop.ui.connections import Connections
 from desktop.ui.security.recovery_codes import RecoveryCodesView
 from desktop.ui.signin import SignInWindow
+from desktop.ui.widgets import MessageLabel
 from tests.faults.proxy import FaultProxy
 from tests.helpers.zou import TestUser
 from tests.ui.auth_helpers import (  # noqa: F401 - fixtures, registered by pytest under their names
@@ -56,6 +57,7 @@ def test_plain_http_to_another_computer_is_warned_and_asked_before_the_password_
         user: TestUser) -> None:
     window = open_sign_in(qtbot, connections, app_settings, lan_proxy.url)
     assert "not encrypted" in message(window, "serverStatus")
+    assert child(window, MessageLabel, "serverStatus").tone == "warn"
     consent = child(window, QCheckBox, "plainHttpCheck")
     assert consent.isVisible() and not consent.isChecked()
     results = record_sign_ins(window)
