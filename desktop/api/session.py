@@ -343,7 +343,9 @@ class ZouSession:
 
     async def _attempts(self, method: str, url: str, *, auth: bool, stream: bool, timeout: Any,
                         limit: int | None, retry: bool, **kw: Any) -> httpx.Response:
-        retryable = retry and method in IDEMPOTENT and "files" not in kw
+        # A connection that could not be made sent nothing: trying again is safe even when `retry` is off.
+        connect_retryable = method in IDEMPOTENT and "files" not in kw
+        retryable = retry and connect_retryable
         refreshed = False
         stale_retried = False
         attempt = 0
@@ -368,7 +370,7 @@ class ZouSession:
                         await read_capped(response, limit)
                     return response
             except httpx.TransportError as exc:
-                if retryable and isinstance(exc, httpx.ConnectError) and attempt < self.retries:
+                if connect_retryable and isinstance(exc, httpx.ConnectError) and attempt < self.retries:
                     await self._sleep_backoff(attempt)
                     continue
                 if retryable and not stale_retried and _closed_before_answering(exc):
