@@ -37,13 +37,9 @@ class SignInWindow(QWidget):
         self.settings = settings
         self._session: ZouSession | None = None
 
-        # Whether a stored session would survive a restart, decided once when the window opens.
-        self.keyring = keyring if keyring is not None else keyring_status()
-        if not self.keyring.persistent:
-            log.warning("the system keyring is unavailable (%s): sessions cannot be kept", self.keyring.backend)
+        self.keyring: KeyringStatus | None = None
         self.server = ServerField(connections, settings)
-        self.panel = SignInPanel(self, header=self.server, keep_signed_in=settings.keep_signed_in,
-                                 keep_unavailable="" if self.keyring.persistent else self.keyring.reason)
+        self.panel = SignInPanel(self, header=self.server, keep_signed_in=settings.keep_signed_in)
         self.panel.signed_in.connect(self.signed_in)
         self.server.probed.connect(self._server_probed)
 
@@ -93,6 +89,18 @@ class SignInWindow(QWidget):
             self.panel.credentials.focus_first_empty()
         else:
             self.server.combo.setFocus()
+        # Whether a stored session would survive a restart, decided once as the window opens. Choosing the
+        # backend loads keyring's plug-ins (~0.1 s): right after the window shows, not before.
+        if keyring is not None:
+            self._apply_keyring(keyring)
+        else:
+            QTimer.singleShot(0, self, lambda: self._apply_keyring(keyring_status()))
+
+    def _apply_keyring(self, status: KeyringStatus) -> None:
+        self.keyring = status
+        if not status.persistent:
+            log.warning("the system keyring is unavailable (%s): sessions cannot be kept", status.backend)
+            self.panel.credentials.set_keep_unavailable(status.reason)
 
     def _server_probed(self, info: object) -> None:
         """Plain http:// to another computer: show the opt-in up front (unticked) with the warning."""
