@@ -269,7 +269,7 @@ def slate_window_probe(ctx: Context) -> Sample:
     d = ctx.dataset
     home = ctx.workdir / f"window-{time.monotonic_ns()}"  # fresh settings and caches for every run
     home.mkdir()
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHON_KEYRING_BACKEND="desktop.api.tokens.MemoryKeyring",
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHON_KEYRING_BACKEND="tests.helpers.keyrings.MemoryKeyring",
                **{var: str(home / var.lower()) for var in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME",
                                                            "XDG_STATE_HOME")})
     cfg = {"url": ctx.url, "email": ctx.email, "password": ctx.password, "project_id": ctx.project_id,

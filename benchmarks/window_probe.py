@@ -636,7 +636,7 @@ def profile_main(argv: list[str]) -> int:
         for run in range(args.runs):
             with tempfile.TemporaryDirectory(prefix="slate-window-probe-") as home:
                 env = dict(os.environ, QT_QPA_PLATFORM="offscreen",
-                           PYTHON_KEYRING_BACKEND="desktop.api.tokens.MemoryKeyring",
+                           PYTHON_KEYRING_BACKEND="tests.helpers.keyrings.MemoryKeyring",
                            **{v: str(Path(home) / v.lower()) for v in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME",
                                                                        "XDG_DATA_HOME", "XDG_STATE_HOME")})
                 cfg = {"url": server.url, "email": server.admin_email, "password": server.admin_password,

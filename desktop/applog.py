@@ -20,11 +20,20 @@ MAX_BYTES = 2 * 1024 * 1024
 BACKUPS = 3
 FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 
+_KEYS = ("password|password_2|password2|old_password|new_password|totp|email_otp|recovery_code|otp_secret|"
+         "totp_secret|secret|token|access_token|refresh_token|reset_token")
+_Q = "[\"']?"  # a key in JSON ("key": ...), a Python repr ('key': ...), a form or query (key=...)
 _SECRETS = [
     (re.compile(r"eyJ[\w-]{6,}\.[\w-]{6,}\.[\w-]+"), "<jwt>"),  # any JWT (access, refresh, forged)
     (re.compile(r"(?i)(bearer\s+)\S+"), r"\1<redacted>"),
-    (re.compile(r"(?i)(\"?(?:password|password_2|password2|old_password|totp|email_otp|recovery_code|token|"
-                r"access_token|refresh_token)\"?\s*[:=]\s*)(\"[^\"]*\"|'[^']*'|[^\s,}&]+)"), r"\1<redacted>"),
+    # A TOTP provisioning URI carries the secret (and the account): drop all of it.
+    (re.compile(r"(?i)otpauth://[^\s\"'<>]*"), "otpauth://<redacted>"),
+    (re.compile(r"(?i)([?&]secret=)[^&\s\"'<>]+"), r"\1<redacted>"),
+    # Recovery codes: a list under its key, and any bare list of Zou-style codes (10 capitals/digits).
+    (re.compile(rf"(?i)({_Q}(?:otp_recovery_codes|recovery_codes){_Q}\s*[:=]\s*)\[[^\]]*\]"), r"\1<redacted>"),
+    (re.compile(r"\[\s*(?:[\"'][A-Z0-9]{10}[\"']\s*,\s*)+[\"'][A-Z0-9]{10}[\"']\s*\]"), "[<recovery codes>]"),
+    (re.compile(rf"(?i)({_Q}(?:{_KEYS}){_Q}\s*[:=]\s*)(\"[^\"]*\"|'[^']*'|b'[^']*'|[^\s,}}&)\]]+)"),
+     r"\1<redacted>"),
 ]
 
 

@@ -29,7 +29,7 @@ from desktop.api.auth import SignedIn, TwoFactorRequired, WrongCredentials
 from desktop.api.exports import GLOBAL_EXPORTS, PROJECT_EXPORTS, CsvImport, Exports, Playlists
 from desktop.api.probe import probe_server
 from desktop.api.session import ZouSession
-from desktop.api.tokens import Tokens, TokenStore
+from desktop.api.tokens import Tokens, TokenStore, keyring_status
 from desktop.csvio import CsvFormat, CsvFormatError, CsvWriteError, ImportKind
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_AUTH, EXIT_NOT_FOUND = 0, 1, 2, 3, 4
@@ -81,6 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--email", help="account email (default: $SLATE_EMAIL, else the app's last account)")
         p.add_argument("--project", help="project name or id")
         p.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
+        p.add_argument("--allow-http", action="store_true",
+                       help="sign in even though the server address is plain http:// to another computer "
+                            "(the password crosses the network unencrypted); asked on a terminal otherwise")
 
     ex = sub.add_parser("export", help="write a CSV export of Zou to a file",
                         description="Write one of Zou's CSV exports to a file (atomically; formula cells "
@@ -200,10 +203,16 @@ async def _connect(args: argparse.Namespace, env: CliEnv) -> ZouSession:
         if stored is not None and await session.resume(stored) is not None:
             resumed["on"] = True
             return session
+        if session.sends_in_clear:
+            _consent_to_plain_http(args, env, api_url)
+            session.allow_plaintext = True
         password = env.environ.get(PASSWORD_ENV)
         if not password:
             if not env.stdin_is_tty:
                 what = "the stored session has expired" if stored is not None else "no stored session"
+                status = keyring_status()
+                if stored is None and not status.persistent:
+                    what += f" ({status.reason.split(':')[0]})"
                 raise CliError(f"{what} for {email} on {api_url}: sign in with the Slate app, or set "
                                f"{PASSWORD_ENV}", EXIT_AUTH)
             password = getpass.getpass(f"Password for {email} on {api_url}: ")
@@ -222,6 +231,21 @@ async def _connect(args: argparse.Namespace, env: CliEnv) -> ZouSession:
     except BaseException:
         await session.aclose()
         raise
+
+
+def _consent_to_plain_http(args: argparse.Namespace, env: CliEnv, api_url: str) -> None:
+    """Plain http:// to another computer: the password would be readable on the network. Ask first."""
+    warning = (f"{api_url} is plain http://, not https://: your password would cross the network unencrypted")
+    if args.allow_http:
+        print(f"slate: warning: {warning} (--allow-http)", file=env.stderr)
+        return
+    if not env.stdin_is_tty:
+        raise CliError(f"{warning}; use the server's https:// address, or pass --allow-http to sign in anyway",
+                       EXIT_AUTH)
+    print(f"slate: warning: {warning}.", file=env.stderr)
+    answer = input("Send it anyway? [y/N] ").strip().lower()
+    if answer not in ("y", "yes"):
+        raise CliError("not signed in: the server address is not encrypted", EXIT_AUTH)
 
 
 async def _project(session: ZouSession, name_or_id: str | None) -> dict[str, Any]:

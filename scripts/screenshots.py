@@ -36,7 +36,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-os.environ["PYTHON_KEYRING_BACKEND"] = "desktop.api.tokens.MemoryKeyring"
+os.environ["PYTHON_KEYRING_BACKEND"] = "tests.helpers.keyrings.MemoryKeyring"
 
 WAIT_S = 20.0
 

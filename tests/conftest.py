@@ -11,7 +11,7 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Tests must never touch the user's keychain, settings, cache or logs: point everything at a throwaway
 # home for the run. Zou's venv is the exception: it is resolved first so the ~50 s install is reused.
-os.environ["PYTHON_KEYRING_BACKEND"] = "desktop.api.tokens.MemoryKeyring"
+os.environ["PYTHON_KEYRING_BACKEND"] = "tests.helpers.keyrings.MemoryKeyring"
 from desktop.localzou.install import zou_venv_dir  # needs no Qt; must run before the redirection below
 
 os.environ.setdefault("SLATE_ZOU_VENV", str(zou_venv_dir()))

@@ -43,6 +43,30 @@ class NotAZouServer(ProtocolError):
     """The URL answers, but it is not a Zou API."""
 
 
+class ResponseTooLarge(ProtocolError):
+    """The answer's body went past the size Slate accepts for it (`limit` bytes); reading was stopped."""
+
+    def __init__(self, message: str, *, limit: int = 0, **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.limit = limit
+
+
+class UnexpectedRedirect(ProtocolError):
+    """A 3xx answer: Slate never follows redirects (a gateway or SSO page may be in front of Zou).
+
+    `location` is where the server pointed to (may be empty)."""
+
+    def __init__(self, message: str, *, location: str = "", **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.location = location
+
+
+class PlaintextNotAllowed(ZouError):
+    """Refused before sending: the server address is plain http:// to another computer, so the password or
+    code would cross the network unencrypted, and the user has not agreed to that
+    (`ZouSession.allow_plaintext`)."""
+
+
 class AuthenticationError(ZouError):
     """Missing, invalid or revoked credentials on a data route (401/422)."""
 

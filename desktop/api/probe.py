@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
 from desktop.api import errors as E
-from desktop.api.session import decode_json, make_http_client, network_error
+from desktop.api.session import SMALL_MAX_BODY, decode_json, fetch, is_loopback_host, make_http_client, sends_in_clear
+
+# Each request of the probe (the root, /config): a Zou answers in milliseconds with a few hundred bytes.
+PROBE_DEADLINE_S = 10.0
 
 
 @dataclass(frozen=True)
@@ -22,18 +24,18 @@ class ServerInfo:
     default_timezone: str = ""
 
     @property
+    def sends_in_clear(self) -> bool:
+        """Plain http:// to another computer: passwords and codes would cross the network unencrypted."""
+        return sends_in_clear(self.api_url)
+
+    @property
     def site_url(self) -> str:
         """The site root (where Kitsu's web app and the event stream live)."""
         return self.api_url[: -len("/api")] if self.api_url.endswith("/api") else self.api_url
 
 
 def _is_local(host: str) -> bool:
-    if host in ("localhost", ""):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    return is_loopback_host(host)
 
 
 def candidate_roots(text: str) -> list[str]:
@@ -63,12 +65,20 @@ async def probe_server(text: str, client: httpx.AsyncClient | None = None) -> Se
         for root in candidate_roots(text):
             url = f"{root}/"
             try:
-                response = await http.get(url)
-            except httpx.TransportError as exc:
-                err = network_error(exc, "GET", url)
-                if isinstance(err, E.TLSError):
-                    raise err from exc
-                last_error = err
+                response = await fetch(http, "GET", url, max_body=SMALL_MAX_BODY, deadline=PROBE_DEADLINE_S)
+            except E.TLSError:
+                raise
+            except E.ResponseTooLarge as exc:
+                last_error = E.NotAZouServer(
+                    f"{text.strip()} answers, but it is not a Kitsu/Zou server: {exc}", url=url)
+                continue
+            except E.NetworkError as exc:
+                last_error = exc
+                continue
+            if 300 <= response.status_code < 400 and response.headers.get("location"):
+                last_error = E.NotAZouServer(
+                    f"{text.strip()} redirects to {response.headers['location'].split('?', 1)[0]}: type that "
+                    "address instead (Slate does not follow redirects).", status=response.status_code, url=url)
                 continue
             try:
                 data = decode_json(response) if response.status_code == 200 else None
@@ -94,10 +104,12 @@ async def probe_server(text: str, client: httpx.AsyncClient | None = None) -> Se
 async def _read_config(http: httpx.AsyncClient, root: str, version: str) -> ServerInfo:
     config: object = {}
     try:
-        response = await http.get(f"{root}/config")
+        response = await fetch(http, "GET", f"{root}/config", max_body=SMALL_MAX_BODY, deadline=PROBE_DEADLINE_S)
         if response.status_code == 200:
             config = decode_json(response)
-    except (httpx.TransportError, E.ProtocolError):
+    except (E.NetworkError, E.ProtocolError) as exc:
+        if isinstance(exc, E.TLSError):
+            raise
         config = {}  # older servers have no /config; the probe still succeeds
     c = config if isinstance(config, dict) else {}
     return ServerInfo(

@@ -6,7 +6,11 @@ ones only opened enrollment routes): every enrollment swaps them into the sessio
 
 from __future__ import annotations
 
+import contextlib
+import os
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from desktop.api import errors as E
@@ -113,5 +117,32 @@ class AccountSecurity:
 
     async def set_password_with_reset_token(self, email: str, token: str, new_password: str) -> None:
         """The default-password flow: Zou gave a reset token at sign-in."""
+        self.session.check_plaintext("your new password")
         await self.session.call("PUT", "/auth/reset-password", auth=False, json={
             "email": email, "token": token, "password": new_password, "password2": new_password})
+
+
+RECOVERY_FILE_HEADER = "Kitsu recovery codes (Slate). Each code works once.\n\n"
+
+
+def save_recovery_codes(path: Path, codes: list[str]) -> None:
+    """Write the codes to `path`, readable by the user only (they replace a second factor).
+
+    The file is written next to `path` under a temporary name created with mode 0600, then renamed over
+    it: an existing file at `path` is replaced, never rewritten in place, so its old mode (say 0644) does
+    not carry over; and a symbolic link at `path` is replaced by the file itself, never followed (a link
+    planted there cannot make Slate write the codes somewhere else or truncate another file).
+    Raises OSError."""
+    target = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            os.fchmod(f.fileno(), 0o600)  # mkstemp already uses 0600; say it, whatever the platform
+            f.write(RECOVERY_FILE_HEADER + "\n".join(codes) + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise

@@ -3,14 +3,23 @@
 Everything goes through `ZouSession.request` / `ZouSession.stream`, so every call gets a timeout, the
 same error types, one shared refresh when the access token expires, and bounded retries of idempotent
 reads. Writes are never retried blindly: a POST that timed out may have been applied.
+
+Bounds: httpx's timeouts apply to each read, so a server that keeps sending (an endless body, or a byte
+every few seconds) would never time out. Every call therefore also has an overall deadline (`deadline`,
+seconds, the whole call including retries and the body) and a cap on the body it reads into memory
+(`max_body`): JSON answers, sign-in and refresh answers, error pages. A streamed answer keeps the cap and
+the deadline while its body is read when it is data (JSON, NDJSON, HTML); file bodies (downloads,
+exports) are not capped. Past a bound the call fails with `RequestTimeout` or `ResponseTooLarge`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import logging
 import random
+import re
 import ssl
 from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
@@ -35,8 +44,18 @@ IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS"})
 REFRESH_MARGIN_S = 60.0
 EXPIRED_MESSAGE = "Signature has expired"
 MAX_ERROR_BODY = 256 * 1024
+# The biggest JSON answer Slate expects is a production's shots with tasks: ~55 MB for 10,000 shots with
+# 8 task types each. Past this cap an answer is refused, not read into memory.
+DEFAULT_MAX_BODY = 256 * 1024 * 1024
+# Sign-in, refresh and the server probe answer a few kB.
+SMALL_MAX_BODY = 1024 * 1024
+# The whole call, retries and body included (each read also has its own timeout, DEFAULT_TIMEOUT).
+DEFAULT_DEADLINE_S = 300.0
+AUTH_DEADLINE_S = 60.0
+DATA_TYPES = ("json", "html")  # content types whose streamed bodies keep the cap (ndjson included)
 
 TokensListener = Callable[[Tokens | None], None]
+_DEFAULT: Any = object()  # "the session's own bound" for max_body= and deadline=
 
 
 def make_ssl_context(ca_file: str | None = None) -> ssl.SSLContext:
@@ -57,13 +76,117 @@ def make_http_client(*, timeout: httpx.Timeout = DEFAULT_TIMEOUT, ca_file: str |
     )
 
 
+def is_loopback_host(host: str) -> bool:
+    if host in ("localhost", ""):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def sends_in_clear(url: str) -> bool:
+    """True for plain http:// to another computer: what is sent can be read on the network."""
+    parts = httpx.URL(url)
+    return parts.scheme == "http" and not is_loopback_host(parts.host)
+
+
+def _mib(n: int) -> str:
+    return f"{n / (1024 * 1024):g} MiB" if n >= 1024 * 1024 else f"{n // 1024} KiB"
+
+
+def too_large(method: str, url: str, limit: int) -> E.ResponseTooLarge:
+    return E.ResponseTooLarge(
+        f"The server's answer to {method} {_short(url)} is larger than {_mib(limit)}: Slate stopped reading it. "
+        "The server (or something in front of it) is not answering like Zou.", limit=limit, method=method, url=url)
+
+
+def past_deadline(method: str, url: str, deadline: float) -> E.RequestTimeout:
+    return E.RequestTimeout(
+        f"The server did not finish answering {method} {_short(url)} within {deadline:g} s: Slate stopped "
+        "waiting.", method=method, url=url)
+
+
+def redirect_error(response: httpx.Response) -> E.UnexpectedRedirect:
+    method, url = response.request.method, str(response.request.url)
+    location = response.headers.get("location", "")
+    where = f" to {_short(location)}" if location else ""
+    return E.UnexpectedRedirect(
+        f"The server answered {method} {_short(response.request.url.path)} with a redirect (HTTP "
+        f"{response.status_code}){where}. Slate does not follow redirects: a gateway or single sign-on page in "
+        "front of Zou may want a browser sign-in, or the server has moved (then use its new address).",
+        status=response.status_code, location=location, method=method, url=url)
+
+
+def _is_redirect(status: int) -> bool:
+    return 300 <= status < 400 and status != 304  # 304 answers a conditional request: a cache hit
+
+
+class _BoundedStream(httpx.AsyncByteStream):
+    """A streamed body that stops at `limit` bytes (as received) or past the loop time `deadline_at`."""
+
+    def __init__(self, inner: httpx.AsyncByteStream, *, limit: int | None, deadline_at: float | None,
+                 deadline: float, method: str, url: str) -> None:
+        self.inner, self.limit, self.deadline_at, self.deadline = inner, limit, deadline_at, deadline
+        self.method, self.url, self.received = method, url, 0
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        loop = asyncio.get_running_loop()
+        async for chunk in self.inner:
+            self.received += len(chunk)
+            if self.limit is not None and self.received > self.limit:
+                raise too_large(self.method, self.url, self.limit)
+            if self.deadline_at is not None and loop.time() > self.deadline_at:
+                raise past_deadline(self.method, self.url, self.deadline)
+            yield chunk
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+async def read_capped(response: httpx.Response, limit: int | None) -> bytes:
+    """Read a streamed response's (decoded) body into `response.content`, refusing more than `limit` bytes.
+
+    Transport errors are httpx's; the caller maps them."""
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if limit is not None and size > limit:
+                raise too_large(response.request.method, str(response.request.url), limit)
+            chunks.append(chunk)
+    finally:
+        await response.aclose()
+    body = b"".join(chunks)
+    response._content = body  # what Response.aread() sets; from here on `.content` works as usual
+    return body
+
+
+async def fetch(http: httpx.AsyncClient, method: str, url: str, *, max_body: int | None = SMALL_MAX_BODY,
+                deadline: float | None = AUTH_DEADLINE_S, **kw: Any) -> httpx.Response:
+    """One request outside a session's retries (sign-in, refresh, the probe), with its body read under the
+    cap and the whole exchange under the deadline. Raises Slate's errors only."""
+    try:
+        async with asyncio.timeout(deadline):
+            try:
+                response = await http.send(http.build_request(method, url, **kw), stream=True)
+                await read_capped(response, max_body)
+            except httpx.TransportError as exc:
+                raise network_error(exc, method, url) from exc
+    except TimeoutError as exc:
+        raise past_deadline(method, url, deadline or 0) from exc
+    return response
+
+
 def network_error(exc: Exception, method: str, url: str) -> E.NetworkError:
     text = str(exc) or exc.__class__.__name__
     if isinstance(exc, httpx.TimeoutException):
         return E.RequestTimeout(f"The server did not answer in time ({method} {_short(url)}).",
                                 method=method, url=url)
     if "CERTIFICATE_VERIFY_FAILED" in text or isinstance(exc.__context__, ssl.SSLCertVerificationError):
-        reason = text.split("certificate verify failed:")[-1].strip(" )") if "verify failed" in text else text
+        reason = text.split("certificate verify failed:")[-1] if "verify failed" in text else text
+        reason = re.sub(r"\s*\(_ssl\.c:\d+\)", "", reason).strip(" )")
         return E.TLSError(f"Certificate problem: {reason}", method=method, url=url)
     if isinstance(exc, httpx.RemoteProtocolError):
         return E.NetworkError(f"The connection to the server broke: {text}", method=method, url=url)
@@ -145,7 +268,9 @@ class ZouSession:
 
     def __init__(self, api_url: str, *, client: httpx.AsyncClient | None = None,
                  tokens: Tokens | None = None, on_tokens: TokensListener | None = None,
-                 retries: int = 3, backoff: float = 0.25, proactive_refresh: bool = True) -> None:
+                 retries: int = 3, backoff: float = 0.25, proactive_refresh: bool = True,
+                 max_body: int | None = DEFAULT_MAX_BODY, deadline: float | None = DEFAULT_DEADLINE_S,
+                 allow_plaintext: bool = False) -> None:
         self.api_url = api_url.rstrip("/")
         self.http = client or make_http_client()
         self._owns_client = client is None
@@ -157,6 +282,23 @@ class ZouSession:
         self._refresh_lock = asyncio.Lock()
         self.refresh_count = 0  # observable in tests: concurrent 401s must share one refresh
         self.user: Person | None = None
+        self.max_body = max_body  # per call: `max_body=` (None: no cap)
+        self.deadline = deadline  # seconds per call, retries and body included: `deadline=` (None: none)
+        # Plain http:// to another computer: a password or code is only sent once the user agreed.
+        self.allow_plaintext = allow_plaintext
+
+    @property
+    def sends_in_clear(self) -> bool:
+        return sends_in_clear(self.api_url)
+
+    def check_plaintext(self, what: str = "your password") -> None:
+        """Refuse to send `what` unencrypted unless the user agreed (`allow_plaintext`)."""
+        if self.sends_in_clear and not self.allow_plaintext:
+            host = httpx.URL(self.api_url).host
+            raise E.PlaintextNotAllowed(
+                f"{self.api_url} is plain http:// to another computer ({host}): {what} would cross the network "
+                "unencrypted. Use the server's https:// address, or confirm that you want to send it anyway.",
+                url=self.api_url)
 
     # ------------------------------------------------------------ tokens
     @property
@@ -181,9 +323,29 @@ class ZouSession:
 
     # ------------------------------------------------------------ core
     async def _send(self, method: str, path: str, *, auth: bool, stream: bool, timeout: Any,
+                    max_body: Any = _DEFAULT, deadline: Any = _DEFAULT, retry: bool = True,
                     **kw: Any) -> httpx.Response:
         url = self.url(path)
-        retryable = method in IDEMPOTENT and "files" not in kw
+        limit: int | None = self.max_body if max_body is _DEFAULT else max_body
+        seconds: float | None = self.deadline if deadline is _DEFAULT else deadline
+        deadline_at = asyncio.get_running_loop().time() + seconds if seconds is not None else None
+        try:
+            async with asyncio.timeout_at(deadline_at):
+                response = await self._attempts(method, url, auth=auth, stream=stream, timeout=timeout,
+                                                limit=limit, retry=retry, **kw)
+        except TimeoutError as exc:
+            raise past_deadline(method, url, seconds or 0) from exc
+        if stream and any(t in response.headers.get("content-type", "").lower() for t in DATA_TYPES):
+            assert isinstance(response.stream, httpx.AsyncByteStream)
+            response.stream = _BoundedStream(response.stream, limit=limit, deadline_at=deadline_at,
+                                             deadline=seconds or 0, method=method, url=url)
+        return response
+
+    async def _attempts(self, method: str, url: str, *, auth: bool, stream: bool, timeout: Any,
+                        limit: int | None, retry: bool, **kw: Any) -> httpx.Response:
+        # A connection that could not be made sent nothing: trying again is safe even when `retry` is off.
+        connect_retryable = method in IDEMPOTENT and "files" not in kw
+        retryable = retry and connect_retryable
         refreshed = False
         stale_retried = False
         attempt = 0
@@ -201,9 +363,14 @@ class ZouSession:
                 headers["Authorization"] = f"Bearer {token}"
             try:
                 req = self.http.build_request(method, url, headers=headers, timeout=timeout, **kw)
-                response = await self.http.send(req, stream=stream)
+                # Always streamed: the body is read here under the cap (httpx would read it all).
+                response = await self.http.send(req, stream=True)
+                if response.status_code < 300 or response.status_code == 304:
+                    if not stream:
+                        await read_capped(response, limit)
+                    return response
             except httpx.TransportError as exc:
-                if retryable and isinstance(exc, httpx.ConnectError) and attempt < self.retries:
+                if connect_retryable and isinstance(exc, httpx.ConnectError) and attempt < self.retries:
                     await self._sleep_backoff(attempt)
                     continue
                 if retryable and not stale_retried and _closed_before_answering(exc):
@@ -213,8 +380,9 @@ class ZouSession:
                     stale_retried = True
                     continue
                 raise network_error(exc, method, url) from exc
-            if response.status_code < 400:
-                return response
+            if _is_redirect(response.status_code):
+                await self._error_body(response)
+                raise redirect_error(response)
             if retryable and response.status_code in RETRY_STATUSES and attempt < self.retries:
                 await response.aclose()
                 await self._sleep_backoff(attempt)
@@ -273,10 +441,9 @@ class ZouSession:
                 self._expire()
                 raise E.SessionExpired("Your session has expired. Please sign in again.")
             url = self.url("/auth/refresh-token")
-            try:
-                response = await self.http.get(url, headers={"Authorization": f"Bearer {tokens.refresh}"})
-            except httpx.TransportError as exc:
-                raise network_error(exc, "GET", url) from exc
+            response = await fetch(self.http, "GET", url, headers={"Authorization": f"Bearer {tokens.refresh}"})
+            if _is_redirect(response.status_code):
+                raise redirect_error(response)  # not a refusal: the stored session is kept
             body: Any
             try:
                 body = decode_json(response)
@@ -299,8 +466,13 @@ class ZouSession:
 
     # ------------------------------------------------------------ public calls
     async def request(self, method: str, path: str, *, auth: bool = True, timeout: Any = httpx.USE_CLIENT_DEFAULT,
-                      **kw: Any) -> httpx.Response:
-        response = await self._send(method.upper(), path, auth=auth, stream=False, timeout=timeout, **kw)
+                      max_body: Any = _DEFAULT, deadline: Any = _DEFAULT,
+                      retry: bool = True, **kw: Any) -> httpx.Response:
+        """One call. `max_body` caps the body (bytes; None: no cap), `deadline` bounds the whole call
+        (seconds; None: none), both defaulting to the session's; `retry=False` never sends it twice
+        (a read with a side effect, such as asking for an email code)."""
+        response = await self._send(method.upper(), path, auth=auth, stream=False, timeout=timeout,
+                                    max_body=max_body, deadline=deadline, retry=retry, **kw)
         return response
 
     async def call(self, method: str, path: str, **kw: Any) -> Any:
@@ -325,9 +497,14 @@ class ZouSession:
 
     @contextlib.asynccontextmanager
     async def stream(self, method: str, path: str, *, auth: bool = True, timeout: Any = httpx.USE_CLIENT_DEFAULT,
+                     max_body: Any = _DEFAULT, deadline: Any = _DEFAULT,
                      **kw: Any) -> AsyncIterator[httpx.Response]:
-        """A checked streaming response (errors already raised); the body is read by the caller."""
-        response = await self._send(method.upper(), path, auth=auth, stream=True, timeout=timeout, **kw)
+        """A checked streaming response (errors already raised); the body is read by the caller.
+
+        The deadline covers the answer's head; when the body is data (JSON, NDJSON, HTML) its reading keeps
+        the cap and the deadline too. A file body (a download) is never capped."""
+        response = await self._send(method.upper(), path, auth=auth, stream=True, timeout=timeout,
+                                    max_body=max_body, deadline=deadline, **kw)
         try:
             yield response
         except httpx.TransportError as exc:
@@ -347,11 +524,11 @@ class ZouSession:
                 body[key] = value.strip().replace(" ", "")
         if fido_response is not None:
             body["fido_authentication_response"] = fido_response
+        self.check_plaintext("your password" + (" and code" if len(body) > 2 else ""))
         url = self.url("/auth/login")
-        try:
-            response = await self.http.post(url, json=body)
-        except httpx.TransportError as exc:
-            raise network_error(exc, "POST", url) from exc
+        response = await fetch(self.http, "POST", url, json=body)
+        if _is_redirect(response.status_code):
+            raise redirect_error(response)
         data = decode_json(response)
         if not isinstance(data, dict):
             raise E.ProtocolError(f"Unexpected sign-in answer (HTTP {response.status_code}).",
@@ -375,7 +552,9 @@ class ZouSession:
 
     async def request_email_code(self, email: str) -> None:
         """Ask Zou to mail a one-time code (it always answers success, to hide which accounts exist)."""
-        await self.get("/auth/email-otp", params={"email": email.strip()}, auth=False)
+        self.check_plaintext("the code you will type")
+        # Never sent twice: each request that reaches Zou mails another code.
+        await self.get("/auth/email-otp", params={"email": email.strip()}, auth=False, retry=False)
 
     async def fido_challenge(self, email: str) -> dict[str, Any]:
         """WebAuthn request options for a FIDO sign-in; the challenge state stays in our cookie jar."""

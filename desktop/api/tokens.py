@@ -11,6 +11,7 @@ from typing import Any
 import keyring
 import keyring.errors
 from keyring.backend import KeyringBackend
+from keyring.backends import chainer, fail, null
 
 KEYRING_SERVICE = "Slate (Zou session)"
 
@@ -49,11 +50,65 @@ def jwt_claims(token: str) -> dict[str, Any]:
     return claims if isinstance(claims, dict) else {}
 
 
+NO_KEYRING_REASON = ("No system keyring is available on this computer (no Secret Service, KWallet, macOS "
+                     "Keychain or Windows Credential Manager), so Slate cannot keep you signed in: "
+                     "you will sign in at each start.")
+DISABLED_KEYRING_REASON = ("The system keyring is turned off for Slate (keyring's null backend), so Slate cannot "
+                           "keep you signed in: you will sign in at each start.")
+MEMORY_KEYRING_REASON = ("The keyring in use ({name}) keeps secrets only in memory, so Slate cannot keep you "
+                         "signed in: you will sign in at each start.")
+
+
+@dataclass(frozen=True)
+class KeyringStatus:
+    """Whether a stored session survives a restart: the keyring keyring itself chose, and why not."""
+
+    persistent: bool
+    backend: str
+    reason: str = ""
+
+
+def _leaves(backend: KeyringBackend) -> list[KeyringBackend]:
+    if isinstance(backend, chainer.ChainerBackend):
+        return [leaf for b in backend.backends for leaf in _leaves(b)]
+    return [backend]
+
+
+def _backend_name(backend: KeyringBackend) -> str:
+    cls = type(backend)
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def keyring_status(backend: KeyringBackend | None = None) -> KeyringStatus:
+    """Does the keyring in use persist what Slate stores? (Read-only: nothing is written to it.)
+
+    keyring falls back to its fail backend when no real keychain is reachable (a Linux desktop without a
+    Secret Service, a headless session), and a null backend can be configured to turn it off; a backend
+    may also say it keeps secrets in memory only (`persistent = False` on its class)."""
+    try:
+        chosen = backend if backend is not None else keyring.get_keyring()
+    except Exception as exc:  # a broken keyringrc or plug-in: keyring itself could not pick a backend
+        return KeyringStatus(False, "none", f"{NO_KEYRING_REASON} ({exc.__class__.__name__})")
+    name = _backend_name(chosen)
+    leaves = _leaves(chosen)
+    if not leaves or all(isinstance(b, fail.Keyring) for b in leaves):
+        return KeyringStatus(False, name, NO_KEYRING_REASON)
+    if all(isinstance(b, fail.Keyring | null.Keyring) for b in leaves):
+        return KeyringStatus(False, name, DISABLED_KEYRING_REASON)
+    if all(getattr(b, "persistent", True) is False or isinstance(b, fail.Keyring | null.Keyring) for b in leaves):
+        return KeyringStatus(False, name, MEMORY_KEYRING_REASON.format(name=name))
+    return KeyringStatus(True, name)
+
+
 class TokenStore:
     """Tokens per (server, user) in the OS keyring. The password is never stored anywhere."""
 
     def __init__(self, service: str = KEYRING_SERVICE) -> None:
         self.service = service
+
+    @staticmethod
+    def status() -> KeyringStatus:
+        return keyring_status()
 
     @staticmethod
     def _key(api_url: str, email: str) -> str:
@@ -79,23 +134,5 @@ class TokenStore:
     def delete(self, api_url: str, email: str) -> None:
         try:
             keyring.delete_password(self.service, self._key(api_url, email))
-        except keyring.errors.PasswordDeleteError:
-            pass
-
-
-class MemoryKeyring(KeyringBackend):
-    """An isolated in-process keyring for tests (PYTHON_KEYRING_BACKEND=desktop.api.tokens.MemoryKeyring)."""
-
-    priority = 1
-    _store: dict[tuple[str, str], str] = {}  # noqa: RUF012 - shared on purpose: one keyring per process
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self._store.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self._store[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        if (service, username) not in self._store:
-            raise keyring.errors.PasswordDeleteError("not found")
-        del self._store[(service, username)]
+        except (keyring.errors.PasswordDeleteError, keyring.errors.NoKeyringError):
+            pass  # nothing stored (or no keyring at all, so nothing can be stored)

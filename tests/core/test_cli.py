@@ -64,7 +64,7 @@ def _run(argv: list[str], env: CliEnv) -> tuple[int, str, str]:
 
 def _subprocess(args: list[str], tmp_path: Path, **extra: str) -> subprocess.CompletedProcess[str]:
     environ = {k: v for k, v in os.environ.items() if not k.startswith("SLATE_")}
-    environ.update({"PYTHON_KEYRING_BACKEND": "desktop.api.tokens.MemoryKeyring", "QT_QPA_PLATFORM": "offscreen",
+    environ.update({"PYTHON_KEYRING_BACKEND": "tests.helpers.keyrings.MemoryKeyring", "QT_QPA_PLATFORM": "offscreen",
                     "XDG_CONFIG_HOME": str(tmp_path / "config"), "HOME": str(tmp_path / "home"), **extra})
     return subprocess.run([sys.executable, "-m", "desktop.cli", *args], cwd=REPO, env=environ, text=True,
                           capture_output=True, stdin=subprocess.DEVNULL, timeout=60)

@@ -35,6 +35,15 @@ Modes (`set_mode` replaces the rules, `add_rule` stacks one; the first matching 
       (HTTP/1.0 style): a client cannot tell a cut from the end.
 - `stall`: read the request, never answer (until the client goes away); `forward=` as above.
 - `cut`: close the connection right after reading the request, with no answer; `forward=` as above.
+- `endless` (status=200, content_type="application/json", chunk=65536): a chunked body that never ends,
+  sent as fast as the client reads it (a broken upstream streaming GBs); `forward=` as above.
+- `drip` (interval=0.5, content_type="application/json"): a chunked body of one byte every `interval`
+  seconds, forever: each read is quick, the answer never completes; `forward=` as above.
+- `redirect` (status=302, location="/sso/login"): a redirect with a small HTML body (an SSO gateway);
+  `forward=` as above.
+- `hook` (before=, after=, rewrite=): forward the request, running `before(request)` first (in a worker
+  thread: another client may write to Zou there), then `after(request)` once Zou answered and before the
+  client gets the answer, whose body `rewrite(body) -> body` may change (Content-Length fixed up).
 """
 
 from __future__ import annotations
@@ -49,7 +58,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 MODES = frozenset({"pass", "delay", "html_502", "html_200", "status_503", "status_500", "truncate", "stall",
-                   "cut"})
+                   "cut", "endless", "drip", "redirect", "hook"})
 _PARAMS: dict[str, frozenset[str]] = {
     "pass": frozenset(),
     "delay": frozenset({"seconds"}),
@@ -60,7 +69,13 @@ _PARAMS: dict[str, frozenset[str]] = {
     "truncate": frozenset({"keep", "at_line", "ending"}),
     "stall": frozenset({"forward"}),
     "cut": frozenset({"forward"}),
+    "endless": frozenset({"forward", "status", "content_type", "chunk"}),
+    "drip": frozenset({"forward", "interval", "content_type"}),
+    "redirect": frozenset({"forward", "status", "location"}),
+    "hook": frozenset({"before", "after", "rewrite"}),
 }
+STATUS_TEXT = {200: "OK", 301: "Moved Permanently", 302: "Found", 303: "See Other", 307: "Temporary Redirect",
+               308: "Permanent Redirect", 500: "INTERNAL SERVER ERROR", 502: "Bad Gateway"}
 ENDINGS = frozenset({"abort", "clean", "close_delimited"})
 HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-connection", "te", "trailer", "upgrade"})
 MAX_HEAD = 1 << 20
@@ -302,7 +317,7 @@ class FaultProxy:
         """Answer one request; False when the client connection must close afterwards."""
         rule = self._take_rule(req.method, req.path)
         mode, p = rule.mode, rule.params
-        forward_first = bool(p.get("forward")) or mode in ("pass", "delay", "truncate")
+        forward_first = bool(p.get("forward")) or mode in ("pass", "delay", "truncate", "hook")
         self._record(req, mode, reached=forward_first)  # on receipt: a client may give up during a delay
         if mode == "delay":
             await asyncio.sleep(float(p.get("seconds", 1.0)))
@@ -310,11 +325,24 @@ class FaultProxy:
             return await self._relay(req, writer)
         if mode == "truncate":
             return await self._truncate(req, writer, p)
+        if mode == "hook":
+            return await self._hook(req, writer, p)
         if forward_first:
             with contextlib.suppress(OSError, asyncio.IncompleteReadError, ValueError):
                 await self._exchange(req)  # the server applies it; its answer is dropped
         if mode == "cut":
             return False
+        if mode in ("endless", "drip"):
+            await self._endless(req, writer, p, drip=mode == "drip")
+            return False
+        if mode == "redirect":
+            status = int(p.get("status", 302))
+            page = b"<html><body>Redirecting to the sign-in page...</body></html>\n"
+            head = _head(f"HTTP/1.1 {status} {STATUS_TEXT.get(status, 'Redirect')}",
+                         [("Location", str(p.get("location", "/sso/login"))), ("Content-Type", "text/html"),
+                          ("Content-Length", str(len(page)))], req.wants_close)
+            await _write(writer, head + page)
+            return not req.wants_close
         if mode == "stall":
             while await reader.read(65536):
                 pass  # hold the connection until the client gives up
@@ -335,6 +363,38 @@ class FaultProxy:
             head = _head("HTTP/1.1 500 INTERNAL SERVER ERROR", [("Content-Type", "application/json"),
                                                                 ("Content-Length", str(len(body)))], req.wants_close)
             await _write(writer, head + body)
+        return not req.wants_close
+
+    async def _endless(self, req: Request, writer: asyncio.StreamWriter, p: dict[str, Any], *, drip: bool) -> None:
+        status = int(p.get("status", 200))
+        ctype = str(p.get("content_type", "application/json"))
+        await _write(writer, _head(f"HTTP/1.1 {status} {STATUS_TEXT.get(status, 'OK')}",
+                                   [("Content-Type", ctype), ("Transfer-Encoding", "chunked")], close=True))
+        first = b"<html><body>" if "html" in ctype else b"["
+        await _write(writer, f"{len(first):x}\r\n".encode() + first + b"\r\n")
+        if drip:
+            interval = float(p.get("interval", 0.5))
+            while True:  # until the client goes away (the write fails)
+                await asyncio.sleep(interval)
+                await _write(writer, b"1\r\n0\r\n")
+        piece = (b"0," * (int(p.get("chunk", 65536)) // 2))
+        frame = f"{len(piece):x}\r\n".encode() + piece + b"\r\n"
+        while True:
+            await _write(writer, frame)
+
+    async def _hook(self, req: Request, writer: asyncio.StreamWriter, p: dict[str, Any]) -> bool:
+        before, after, rewrite = p.get("before"), p.get("after"), p.get("rewrite")
+        if before is not None:
+            await asyncio.to_thread(before, req)
+        status, headers, body = await self._exchange(req)
+        if after is not None:
+            await asyncio.to_thread(after, req)
+        if rewrite is not None:
+            body = rewrite(body)
+        kept = [(k, v) for k, v in headers
+                if k.lower() not in HOP_BY_HOP and k.lower() not in ("content-length", "transfer-encoding")]
+        kept.append(("Content-Length", str(len(body))))
+        await _write(writer, _head(status, kept, req.wants_close) + body)
         return not req.wants_close
 
     # ------------------------------------------------------------ upstream

@@ -29,12 +29,12 @@ from pytestqt.qtbot import QtBot
 
 from desktop.api import AccountSecurity, Person, ServerInfo, ZouClient, ZouSession
 from desktop.api import errors as E
-from desktop.api.tokens import MemoryKeyring
 from desktop.asyncqt import TaskRunner
 from desktop.localzou import LocalZou
 from desktop.settings import Settings
 from desktop.ui.connections import Connections
 from desktop.ui.signin import SignInResult, SignInWindow
+from tests.helpers.keyrings import MemoryKeyring
 from tests.helpers.zou import TestUser, ZouAdmin
 from tests.ui.conftest import run_async
 

@@ -104,7 +104,7 @@ def shut_down(qtbot: QtBot, controller: AppController) -> None:
 @pytest.fixture
 def app_env(tmp_home: Path) -> dict[str, str]:
     """Settings, logs and keyring of a subprocess app in tmp_home (tmp_home already points XDG there)."""
-    return {"PYTHON_KEYRING_BACKEND": "tests.ui.file_keyring.FileKeyring",
+    return {"PYTHON_KEYRING_BACKEND": "tests.helpers.keyrings.FileKeyring",
             "SLATE_TEST_KEYRING": str(tmp_home / "keyring.json")}
 
 

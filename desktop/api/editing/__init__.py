@@ -28,6 +28,7 @@ from desktop.api.editing.entities import BulkRow, DeletePreview, EntityOps
 from desktop.api.editing.fields import (
     CELL_EDITABLE,
     CellEdit,
+    ConcurrentChange,
     EditConflict,
     ThreeWay,
     apply_cell_edit,
@@ -101,8 +102,8 @@ class EditContext:
 
 __all__ = [
     "CELL_EDITABLE", "AssetInstance", "Attachment", "BulkReport", "BulkRow", "BulkTask", "Capabilities",
-    "CastEntry", "CastIn", "Casting", "CastingConflict", "CellEdit", "DeletePreview", "EditConflict",
-    "EditContext", "Editor", "NothingToUndo", "RowResult", "ThreeWay", "UndoEntry", "UndoStack",
+    "CastEntry", "CastIn", "Casting", "CastingConflict", "CellEdit", "ConcurrentChange", "DeletePreview",
+    "EditConflict", "EditContext", "Editor", "NothingToUndo", "RowResult", "ThreeWay", "UndoEntry", "UndoStack",
     "apply_cell_edit", "attachment_url", "changed_fields", "effective_role", "field_label", "flatten",
     "format_cast_value", "put_body", "row_updates", "row_value", "same", "validate_changes",
 ]

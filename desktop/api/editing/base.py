@@ -7,12 +7,15 @@ from typing import Any
 
 from desktop.api import errors as E
 from desktop.api.client import ZouClient
+from desktop.api.editing.fields import ConcurrentChange
 from desktop.api.editing.permissions import Capabilities, effective_role
 from desktop.api.editing.undo import UndoStack
 from desktop.api.records import Descriptor, Person, Project, TaskStatus, UserContext
 from desktop.api.session import ZouSession
 
 ProgressFn = Callable[[int, int], None]
+ConcurrentListener = Callable[[ConcurrentChange], None]
+RECENT_CHANGES = 50
 
 
 def as_dict(data: Any, what: str) -> dict[str, Any]:
@@ -42,6 +45,16 @@ class EditorBase:
         self._user = user
         self.context = context
         self.undo = undo if undo is not None else UndoStack()
+        # Saves that found someone else's write in the server's answer (newest last, bounded); the UI
+        # listens with `on_concurrent_change` to tell the user (their change was kept, not lost).
+        self.concurrent_changes: list[ConcurrentChange] = []
+        self.on_concurrent_change: ConcurrentListener | None = None
+
+    def _report_concurrent(self, change: ConcurrentChange) -> None:
+        self.concurrent_changes.append(change)
+        del self.concurrent_changes[:-RECENT_CHANGES]
+        if self.on_concurrent_change is not None:
+            self.on_concurrent_change(change)
 
     @property
     def user(self) -> Person | None:

@@ -14,7 +14,7 @@ from typing import Any
 
 from desktop.api import errors as E
 from desktop.api.editing.base import EditorBase, as_dict, as_list, reword_denied
-from desktop.api.editing.fields import EditConflict, ThreeWay
+from desktop.api.editing.fields import ConcurrentChange, EditConflict, ThreeWay
 from desktop.api.editing.undo import UndoEntry
 
 CastValue = tuple[int, str]  # (nb_occurences, label)
@@ -187,6 +187,17 @@ class CastingOps(EditorBase):
         except E.PermissionDenied as exc:
             raise reword_denied(exc, "Only production managers can change the casting.") from exc
         new = await self.load_casting(loaded.project_id, loaded.entity_id)
+        # Read back right after the write: it should hold exactly what we wrote. Anything else was written
+        # by someone else just after us (kept); a change written between our read and our write is lost
+        # (Zou replaces the whole list), see docs/editing.md.
+        now = new.as_map()
+        others = {a: (theirs.get(a), now.get(a)) for a in set(final) | set(now) if final.get(a) != now.get(a)}
+        if others:
+            labels = {a: names.get(a) or next((e.asset_name for e in new.entries if e.asset_id == a), "") or a
+                      for a in others}
+            entity = as_dict(await self.session.get(f"/data/entities/{loaded.entity_id}"), "an entity")
+            self._report_concurrent(ConcurrentChange(loaded.entity_id, str(entity.get("name") or ""), others,
+                                                     labels, kind="casting"))
         before = server
 
         async def undo() -> None:

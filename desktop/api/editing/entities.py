@@ -11,8 +11,10 @@ from desktop.api.editing.base import EditorBase, as_dict, as_list, reword_denied
 from desktop.api.editing.bulk import BulkProgress, BulkReport, run_bulk
 from desktop.api.editing.fields import (
     CellEdit,
+    ConcurrentChange,
     EditConflict,
     ThreeWay,
+    concurrent_fields,
     field_label,
     flatten,
     is_data_key,
@@ -64,6 +66,7 @@ class _Saved:
     undo: UndoEntry | None = None
     merged: bool = False
     sent: dict[str, Any] = field(default_factory=dict)
+    concurrent: ConcurrentChange | None = None
 
 
 def _norm_name(name: str) -> str:
@@ -278,12 +281,20 @@ class EntityOps(EditorBase):
         body = put_body(current, to_send, full_data=not self.server_merges_data)
         try:
             new = as_dict(await self.session.put(f"/data/entities/{entity_id}", body), "a saved entity")
-            if self.server_merges_data and wiped_data_keys(current, new, to_send):
-                # This server replaced `data` instead of merging it: put back what it wiped (from the copy
-                # read just before) and send the whole dict from now on.
+            wiped = wiped_data_keys(current, new, to_send) if self.server_merges_data else set()
+            if wiped:
+                # This server replaced `data` instead of merging it: send the whole dict from now on, and
+                # put back what it wiped. Read again first: a key someone wrote since our first read keeps
+                # their value (the copy read before the write would revert it); only keys the server no
+                # longer has come back from that copy.
                 self.server_merges_data = False
+                latest = await self.load(entity_id)
+                latest_data = dict(latest.get("data") or {})
+                old_data = dict(current.get("data") or {})
+                restored = {k: old_data[k] for k in wiped if k not in latest_data}
+                rebuilt = {**latest, "data": {**latest_data, **restored}}
                 new = as_dict(await self.session.put(f"/data/entities/{entity_id}",
-                                                     put_body(current, to_send, full_data=True)), "a saved entity")
+                                                     put_body(rebuilt, to_send, full_data=True)), "a saved entity")
         except E.PermissionDenied as exc:
             raise reword_denied(exc, f"You cannot change this {kind.lower() or 'entity'}: only production "
                                      "managers and its creator can (supervisors: metadata of their "
@@ -298,12 +309,19 @@ class EntityOps(EditorBase):
         before = {k: theirs.get(k) for k in to_send}
         after = flatten(new)
         after_base = {k: after.get(k) for k in to_send}
+        concurrent: ConcurrentChange | None = None
+        # The answer should be what we read plus what we sent: anything else is someone else's write.
+        others = concurrent_fields(flatten(current), to_send, after)
+        if others:
+            name = str(new.get("name") or current.get("name") or kind.lower())
+            concurrent = ConcurrentChange(entity_id, name, others, self._labels(project_id, kind, list(others)))
+            self._report_concurrent(concurrent)
 
         async def undo() -> None:
             await self.save_entity(entity_id, before, base=after_base, policy="ask")
 
         label = f"Edit {new.get('name') or current.get('name') or ''}".strip()
-        return _Saved(entity=new, undo=UndoEntry(label, undo), merged=merged, sent=to_send)
+        return _Saved(entity=new, undo=UndoEntry(label, undo), merged=merged, sent=to_send, concurrent=concurrent)
 
     # ------------------------------------------------------------------ delete
     async def preview_delete(self, entity: Mapping[str, Any] | str) -> DeletePreview:

@@ -237,6 +237,43 @@ class EditConflict(E.Conflict):
         return out
 
 
+@dataclass(frozen=True)
+class ConcurrentChange:
+    """Someone else wrote the same record while Slate was saving it: between Slate's re-read (the conflict
+    check) and its write, or right after. Their change is kept (only your changed fields were sent; Zou
+    merges `data`); this says which fields the server's answer shows changed by them, so the UI can tell
+    the user. `fields` maps a flat key (or an asset id, for casting) to (value read before the write,
+    value after it)."""
+
+    entity_id: str
+    name: str
+    fields: dict[str, tuple[Any, Any]]
+    labels: dict[str, str] = field(default_factory=dict)
+    kind: str = "entity"  # or "casting"
+
+    def label(self, key: str) -> str:
+        return self.labels.get(key) or field_label(key)
+
+    @property
+    def message(self) -> str:
+        what = ", ".join(self.label(k) for k in sorted(self.fields))
+        target = f"the casting of “{self.name}”" if self.kind == "casting" else f"“{self.name}”"
+        return (f"Saved. Someone else changed {target} at the same time ({what}): their change is kept, "
+                "and the row now shows it.")
+
+
+def concurrent_fields(read: Mapping[str, Any], sent: Mapping[str, Any], after: Mapping[str, Any]
+                      ) -> dict[str, tuple[Any, Any]]:
+    """Fields (flat) the server's answer to a write shows changed by someone else: the answer should be
+    exactly what was read plus what was sent; anything else changed in between (or just after)."""
+    out: dict[str, tuple[Any, Any]] = {}
+    for key in set(read) | set(after):
+        expected = sent[key] if key in sent else read.get(key)
+        if not same(expected, after.get(key)) and key not in sent:
+            out[key] = (read.get(key), after.get(key))
+    return out
+
+
 # ---------------------------------------------------------------------------------------------- validation
 def _err(field_errors: dict[str, str]) -> E.ValidationError:
     text = "; ".join(field_errors.values())

@@ -205,7 +205,10 @@ class TaskOps(EditorBase):
                 files.append(("file" if i == 0 else f"file-{i}", (a.name, reader, a.content_type)))
             if on_progress is not None:
                 on_progress(0, total)
-            response = await self.session.request("POST", path, files=files, data=form, timeout=UPLOAD_TIMEOUT)
+            # No overall deadline either: a big attachment on a slow link takes as long as it takes (the
+            # answer, a comment, is still capped like any JSON body).
+            response = await self.session.request("POST", path, files=files, data=form, timeout=UPLOAD_TIMEOUT,
+                                                  deadline=None)
         finally:
             for r in readers:
                 r.close()

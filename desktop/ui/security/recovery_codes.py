@@ -7,13 +7,13 @@ the one moment they exist in the clear.
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
 
+from desktop.api.security import save_recovery_codes
 from desktop.ui.widgets import MessageLabel, monospace_font, named, primary_button
 
 log = logging.getLogger(__name__)
@@ -90,12 +90,10 @@ class RecoveryCodesView(QWidget):
             self.save_to(Path(path))
 
     def save_to(self, path: Path) -> None:
-        body = ("Kitsu recovery codes (Slate). Each code works once.\n\n" + "\n".join(self._codes) + "\n")
         try:
-            # Readable by the user only: these codes replace a second factor.
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(body)
+            # Readable by the user only (these codes replace a second factor); a file or symbolic link
+            # already there is replaced, never written through.
+            save_recovery_codes(path, self._codes)
         except OSError as exc:
             self.message.show_message(f"Could not save the codes: {exc.strerror or exc}", "error")
             return

@@ -37,7 +37,16 @@ def locked(seconds_left: int, retry_at: dt.datetime) -> str:
 
 def server_ok(info: ServerInfo) -> str:
     extra = " · requires two-factor authentication" if info.enforce_2fa else ""
+    if info.sends_in_clear:
+        extra += " · ⚠ not encrypted (http://): your password and codes could be read on the network"
     return f"✓ Zou {info.version} at {info.api_url}{extra}"
+
+
+def plain_http(api_url: str) -> str:
+    return (f"{api_url} uses http://, not https://: your password and codes would cross the network "
+            "unencrypted, readable by anyone between you and the server. Use the server's https:// address "
+            "if it has one. To sign in anyway, tick “Send my password and codes unencrypted anyway” and "
+            "sign in again.")
 
 
 def server_problem(exc: E.ZouError) -> str:

@@ -64,7 +64,8 @@ class SignInPanel(QWidget):
     signed_in = Signal(object)  # SignInResult
 
     def __init__(self, source: SessionSource, parent: QWidget | None = None, *, header: QWidget | None = None,
-                 locked_email: str = "", show_keep_signed_in: bool = True, keep_signed_in: bool = True) -> None:
+                 locked_email: str = "", show_keep_signed_in: bool = True, keep_signed_in: bool = True,
+                 keep_unavailable: str = "") -> None:
         super().__init__(parent)
         named(self, "signInPanel", "Sign in")
         self.source = source
@@ -81,7 +82,8 @@ class SignInPanel(QWidget):
         self._lock_label: MessageLabel | None = None
 
         self.credentials = CredentialsForm(header=header, locked_email=locked_email,
-                                           show_keep_signed_in=show_keep_signed_in, keep_signed_in=keep_signed_in)
+                                           show_keep_signed_in=show_keep_signed_in, keep_signed_in=keep_signed_in,
+                                           keep_unavailable=keep_unavailable)
         self.credentials.submitted.connect(self.submit)
         self.two_factor = TwoFactorStep()
         self.two_factor.proof_ready.connect(self.submit_proof)
@@ -185,6 +187,15 @@ class SignInPanel(QWidget):
             self.credentials.focus_first_empty()
             return
         session, server = await self.source.session_for_sign_in()
+        if session.sends_in_clear and not session.allow_plaintext:
+            if not self.credentials.plain_http.isChecked():
+                # Nothing is sent until the user agrees: say why, and what to tick.
+                self.credentials.plain_http.setVisible(True)
+                self.credentials.message.show_message(messages.plain_http(session.api_url), "warn")
+                self.credentials.plain_http.setFocus()
+                return
+            log.warning("signing in over plain http to another computer, as the user agreed")
+            session.allow_plaintext = True
         self._session, self._server, self._email, self._password = session, server, email, password
         self._handle(await session.sign_in(email, password))
 
@@ -237,7 +248,7 @@ class SignInPanel(QWidget):
     def _finish(self, user: Person) -> None:
         assert self._session is not None and self._server is not None
         result = SignInResult(session=self._session, server=self._server, user=user, email=self._email,
-                              keep_signed_in=self.credentials.keep.isChecked())
+                              keep_signed_in=self.credentials.keep_signed_in)
         self._password = ""
         self.credentials.password.clear()
         self.credentials.message.clear_message()

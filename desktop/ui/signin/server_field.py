@@ -116,7 +116,7 @@ class ServerField(QWidget):
             return  # an older probe: the field has changed since
         if exc is None:
             self._info, self._info_text = task.result(), self._task_text
-            self.status.show_message(messages.server_ok(self._info), "ok")
+            self.status.show_message(messages.server_ok(self._info), "warn" if self._info.sends_in_clear else "ok")
             self.probed.emit(self._info)
             return
         self._info = None

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import logging
+
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from desktop import APP_NAME, __version__
 from desktop.api import ServerInfo, ZouSession
+from desktop.api.tokens import KeyringStatus, keyring_status
 from desktop.settings import Settings
 from desktop.ui.connections import Connections
 from desktop.ui.resources import app_icon, style_sheet
 from desktop.ui.signin.panel import SignInPanel
 from desktop.ui.signin.server_field import ServerField
 from desktop.ui.widgets import named
+
+log = logging.getLogger(__name__)
 
 WIDTH = 480
 
@@ -22,7 +27,7 @@ class SignInWindow(QWidget):
     signed_in = Signal(object)  # SignInResult
 
     def __init__(self, connections: Connections, settings: Settings, *, server_text: str = "", email: str = "",
-                 message: str = "", parent: QWidget | None = None) -> None:
+                 message: str = "", keyring: KeyringStatus | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         named(self, "signInWindow", f"Sign in to {APP_NAME}")
         self.setWindowTitle(f"Sign in · {APP_NAME}")
@@ -32,9 +37,11 @@ class SignInWindow(QWidget):
         self.settings = settings
         self._session: ZouSession | None = None
 
+        self.keyring: KeyringStatus | None = None
         self.server = ServerField(connections, settings)
         self.panel = SignInPanel(self, header=self.server, keep_signed_in=settings.keep_signed_in)
         self.panel.signed_in.connect(self.signed_in)
+        self.server.probed.connect(self._server_probed)
 
         logo = QLabel()
         logo.setPixmap(app_icon().pixmap(56, 56))
@@ -82,6 +89,26 @@ class SignInWindow(QWidget):
             self.panel.credentials.focus_first_empty()
         else:
             self.server.combo.setFocus()
+        # Whether a stored session would survive a restart, decided once as the window opens. Choosing the
+        # backend loads keyring's plug-ins (~0.1 s): right after the window shows, not before.
+        if keyring is not None:
+            self._apply_keyring(keyring)
+        else:
+            QTimer.singleShot(0, self, lambda: self._apply_keyring(keyring_status()))
+
+    def _apply_keyring(self, status: KeyringStatus) -> None:
+        self.keyring = status
+        if not status.persistent:
+            log.warning("the system keyring is unavailable (%s): sessions cannot be kept", status.backend)
+            self.panel.credentials.set_keep_unavailable(status.reason)
+
+    def _server_probed(self, info: object) -> None:
+        """Plain http:// to another computer: show the opt-in up front (unticked) with the warning."""
+        plain = self.panel.credentials.plain_http
+        insecure = isinstance(info, ServerInfo) and info.sends_in_clear
+        if not insecure:
+            plain.setChecked(False)
+        plain.setVisible(insecure)
 
     def _fit(self) -> None:
         """Window height = what the current step needs at the current width, plus the fixed parts."""
