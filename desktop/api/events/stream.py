@@ -7,11 +7,13 @@
     ...
     await stream.stop()
 
-Contract with Zou (`zou/event_stream.py`): the access token is checked once, at connect (Authorization
-header or `{"token": ...}` in the auth payload: both are sent); every event is then broadcast to every
-socket, with no rooms, so listeners filter on `project_id`. A token that expires while connected does not
-close the socket; it would refuse the next handshake, so the token is renewed through the session (its
-own single-flight refresh) before each reconnect that needs it.
+Contract with Zou (`zou/event_stream.py`): the access token is checked at connect only (Authorization
+header or `{"token": ...}` in the auth payload: both are sent), and Zou 1.0.97 even lets a refused
+handshake through; every event is then broadcast to every socket, with no rooms, so listeners filter on
+`project_id`. A token that expires while connected does not close the socket. So the client keeps its own
+side of the contract: before the first handshake after a drop (and whenever the token is about to expire,
+or the server refused it), it asks the API through the session, which refreshes the token with its own
+single-flight refresh, or reports that the session has ended (revoked elsewhere).
 
 Reconnects use our own loop rather than python-socketio's, to renew the token between attempts and to
 report the state: exponential back-off with jitter (a restarted server is not hit by every seat at once),
@@ -143,13 +145,16 @@ class _Once:
     def __init__(self) -> None:
         self.seen: set[str] = set()
         self.ignored = 0
+        self.malformed = 0
 
-    def __call__(self, key: str, message: str, *args: object) -> None:
+    def __call__(self, key: str, level: int, message: str, *args: object) -> None:
         self.ignored += 1
+        if level >= logging.WARNING:
+            self.malformed += 1
         if key in self.seen or len(self.seen) > 1000:
             return
         self.seen.add(key)
-        log.warning(message, *args)
+        log.log(level, message, *args)
 
 
 class EventStream:
@@ -213,6 +218,12 @@ class EventStream:
     def ignored_events(self) -> int:
         """Events dropped as unknown or malformed (each distinct kind logged once)."""
         return self._once.ignored
+
+    @property
+    def malformed_events(self) -> int:
+        """Events dropped because their payload is not what Zou sends (logged once each, as warnings);
+        names of families Slate does not follow (Zou has many: news:*, person:*...) are logged at info."""
+        return self._once.malformed
 
     @property
     def running(self) -> bool:
@@ -287,12 +298,24 @@ class EventStream:
 
     # ------------------------------------------------------------ the loop
     async def _run(self) -> None:
+        try:
+            await self._loop()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # a bug must not leave a stream that says "reconnecting" for ever
+            log.exception("event stream stopped by an unexpected error")
+            self._set_status(StreamState.OFFLINE, error=f"unexpected error: {type(exc).__name__}", retrying=False,
+                             resumed=False)
+
+    async def _loop(self) -> None:
         attempt = 0
+        error: str | None = None
         gap_started: dt.datetime | None = None
         renew = False
         while not self._stopping.is_set():
             try:
                 token = await self._token(force_check=renew)
+                renew = False
             except E.SessionExpired as exc:
                 self._end_session(str(exc))
                 return
@@ -327,8 +350,10 @@ class EventStream:
                     if self._stopping.is_set():
                         return
                     gap_started = utc_now()
+                    error = "connection to the event server lost"
+                    renew = True  # a reconnect first asks the API whether the session still holds
                     self._set_status(StreamState.RECONNECTING, gap_started_at=gap_started, resumed=False,
-                                     attempt=0, error="connection to the event server lost")
+                                     attempt=0, error=error)
                     log.info("event stream connection lost; reconnecting")
             attempt += 1
             if gap_started is None:
@@ -347,9 +372,11 @@ class EventStream:
         self._set_status(StreamState.OFFLINE, error=reason, session_ended=True, retrying=False, resumed=False)
 
     async def _token(self, *, force_check: bool) -> str | None:
-        """The access token for the next handshake, renewed through the session when it is about to
-        expire (or when the server refused the last one): `GET /auth/authenticated` goes through the
-        session's own refresh (early when under its margin, or on Zou's "Signature has expired")."""
+        """The access token for the next handshake. With `force_check` (the first attempt after a drop,
+        or after a refusal) or when the token is about to expire, `GET /auth/authenticated` asks the API
+        first: it goes through the session's own refresh (early under its margin, or on Zou's "Signature
+        has expired"), and raises SessionExpired for a revoked session. Zou 1.0.97's stream accepts a
+        handshake with a bad token (its refusal is swallowed), so this check is the client's own duty."""
         tokens = self.session.tokens
         if tokens is None:
             raise E.SessionExpired("You are not signed in.")
@@ -422,12 +449,13 @@ class EventStream:
                 raise MalformedEvent(str(name)[:80], f"{nargs} arguments instead of one payload")
             event = parse_event(name, data)
         except EventError as exc:
-            self._once(f"{type(exc).__name__}:{exc.name}:{exc.reason}", "event stream: ignored %s (%s)",
+            level = logging.WARNING if isinstance(exc, MalformedEvent) else logging.INFO
+            self._once(f"{type(exc).__name__}:{exc.name}:{exc.reason}", level, "event stream: ignored %s (%s)",
                        exc.name, exc.reason)
             return
         except Exception as exc:  # anything else a hostile payload could trigger
-            self._once(f"error:{str(name)[:80]}", "event stream: ignored %r (%s)", str(name)[:80],
-                       type(exc).__name__)
+            self._once(f"error:{str(name)[:80]}", logging.WARNING, "event stream: ignored %r (%s)",
+                       str(name)[:80], type(exc).__name__)
             return
         self.events_received += 1
         previous = self._status.last_event_at
