@@ -204,6 +204,12 @@ class LocalZou:
                 raise ServerStartError(f"{base} is not a private folder (a symlink, or open permissions)")
             return base
         uid, _gid = _owner_ids("postgres")
+        if not self.state.pg_base:
+            legacy = self._legacy_pg_base(uid)
+            if legacy is not None:  # a cluster made by an earlier version, still private: keep its data
+                self.state.pg_base = str(legacy)
+                self.state.save(self.root / "state.json")
+                return legacy
         if self.state.pg_base:
             recorded = Path(self.state.pg_base)
             if recorded.parent == ROOT_PG_PARENT and is_private_dir(recorded, uid):
@@ -214,6 +220,21 @@ class LocalZou:
         self.state.pg_base = str(base)
         self.state.save(self.root / "state.json")
         return base
+
+    def _legacy_pg_base(self, uid: int) -> Path | None:
+        """Earlier versions kept the cluster in /var/tmp/slate-pg/<hash of root>: reuse it only when that
+        parent is a real root-owned folder nobody else can write and the cluster folder is private."""
+        assert self.root is not None
+        parent = ROOT_PG_PARENT / "slate-pg"
+        path = parent / hashlib.sha1(str(self.root.resolve()).encode()).hexdigest()[:16]
+        try:
+            st = os.lstat(parent)
+        except OSError:
+            return None
+        parent_safe = stat.S_ISDIR(st.st_mode) and st.st_uid == 0 and not st.st_mode & 0o022
+        if parent_safe and is_private_dir(path, uid) and (path / "pgdata" / "PG_VERSION").exists():
+            return path
+        return None
 
     @property
     def events_url(self) -> str:
