@@ -30,6 +30,9 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         server = LocalZou(root=args.root, persistent=args.root is not None, fast_hash=False).start()
         print(f"Zou at {server.url}  admin: {server.admin_email} / {server.admin_password}", flush=True)
+        if server.events_url:
+            print(f"event stream at {server.events_url} (socket.io); one host: API {server.site_api_url}, "
+                  f"stream {server.site_url}/socket.io", flush=True)
         try:
             while True:
                 time.sleep(3600)

@@ -449,3 +449,20 @@ async def test_notifications_arrive_live_and_are_marked_read(
     await inbox.mark_all_read()
     assert await inbox.unread_count() == 0 and len(await inbox.list(read=True)) == 3
     await got.wait(lambda e: e.name == "notification:all-read")
+
+
+async def test_a_flood_of_events_arrives_complete_and_in_order(
+        zou_server: LocalZou, seeded: SeededProject, sign_in: Callable[..., Any],
+        streams: list[EventStream]) -> None:
+    listener = await sign_in(seeded.artist)
+    stream = _stream(listener, streams, zou_server.site_url)  # through the one-host front door
+    got = Recorder(stream)
+    await stream.start()
+    assert await stream.wait_for(StreamState.LIVE)
+    tag = unique("flood")
+    flood = [("task:update", {"task_id": f"{tag}-{i:04d}", "project_id": seeded.id}) for i in range(2000)]
+    await asyncio.to_thread(zou_server.publish_events, flood)
+    await got.wait(lambda e: isinstance(e, TaskEvent) and e.task_id == f"{tag}-1999", timeout=60)
+    ids = [e.task_id for e in got.events if isinstance(e, TaskEvent) and e.task_id.startswith(tag)]
+    assert ids == [f"{tag}-{i:04d}" for i in range(2000)]
+    assert stream.state is StreamState.LIVE and stream.malformed_events == 0
