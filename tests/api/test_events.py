@@ -466,3 +466,12 @@ async def test_a_flood_of_events_arrives_complete_and_in_order(
     ids = [e.task_id for e in got.events if isinstance(e, TaskEvent) and e.task_id.startswith(tag)]
     assert ids == [f"{tag}-{i:04d}" for i in range(2000)]
     assert stream.state is StreamState.LIVE and stream.malformed_events == 0
+
+
+def test_zou_times_are_naive_utc_seconds() -> None:
+    from desktop.api.events.catchup import parse_zou_time, zou_time
+
+    paris = dt.timezone(dt.timedelta(hours=1))
+    assert zou_time(dt.datetime(2026, 1, 2, 11, 30, 5, 999, tzinfo=paris)) == "2026-01-02T10:30:05"
+    assert parse_zou_time("2026-01-02T10:30:05") == dt.datetime(2026, 1, 2, 10, 30, 5, tzinfo=dt.UTC)
+    assert parse_zou_time("garbage") is None and parse_zou_time(None) is None

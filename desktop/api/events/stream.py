@@ -306,6 +306,11 @@ class EventStream:
             log.exception("event stream stopped by an unexpected error")
             self._set_status(StreamState.OFFLINE, error=f"unexpected error: {type(exc).__name__}", retrying=False,
                              resumed=False)
+        if not self._stopping.is_set():  # ended by itself (session ended): release the connection pool
+            await self._close_socket()
+            if self._http is not None:
+                await self._http.close()
+                self._http = None
 
     async def _loop(self) -> None:
         attempt = 0

@@ -24,6 +24,7 @@ class EventError(ValueError):
     """An event the stream cannot use; `name` is the event's name as received."""
 
     def __init__(self, name: str, reason: str) -> None:
+        name = name if len(name) <= 120 else name[:117] + "..."  # a hostile name is not kept whole
         super().__init__(f"{name!r}: {reason}")
         self.name = name
         self.reason = reason
@@ -224,8 +225,6 @@ def parse_event(name: object, data: object, *, received_at: dt.datetime | None =
         return NotificationEvent(**base, notification_id=_opt_str(data, "notification_id"),
                                  person_id=_opt_str(data, "person_id"))
     # project:update carries no field of its own: the production is `project_id`.
-    if base["project_id"] is None:
-        base["project_id"] = _opt_str(data, "project_id")
     if base["project_id"] is None:
         raise MalformedEvent(name, "no project_id")
     return ProjectEvent(**base)
