@@ -247,6 +247,7 @@ async def test_writes_of_one_session_reach_the_other_as_typed_events(
     await got.wait(lambda e: type(e) is TaskEvent and e.action == "update" and e.task_id == task_id)
     assert stream.last_event_at is not None and stream.last_event_at >= live.since
     assert stream.connects == 1 and stream.malformed_events == 0
+    assert stream.transport == "websocket"  # upgraded from polling, also through the front door
 
 
 async def test_reconnects_after_the_event_server_is_killed_and_a_manager_misses_nothing(

@@ -226,6 +226,18 @@ class EventStream:
         return self._once.malformed
 
     @property
+    def transport(self) -> str | None:
+        """"websocket" once Engine.IO has upgraded (an idle seat then costs only pings), "polling" while
+        long-polling, None when not connected."""
+        sio = self._sio
+        if sio is None or self.state is not StreamState.LIVE:
+            return None
+        try:
+            return str(sio.transport())
+        except Exception:
+            return None
+
+    @property
     def running(self) -> bool:
         return self._task is not None and not self._task.done()
 
