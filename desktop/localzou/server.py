@@ -186,11 +186,9 @@ class LocalZou:
         if _is_root():
             # PostgreSQL refuses to run as root: the cluster belongs to the `postgres` user, which cannot
             # traverse /root. Its folder is made under /var/tmp by `_ensure_pg_base` and recorded in the
-            # state; before that (or when the state has none) a placeholder that never exists is returned.
+            # state; before that, the root folder's own "pg" (which a root run never creates) stands in.
             if self.state is not None and self.state.pg_base:
                 return Path(self.state.pg_base)
-            tag = hashlib.sha1(str(self.root.resolve()).encode()).hexdigest()[:16]
-            return ROOT_PG_PARENT / f"slate-pg-unset-{tag}"
         return self.root / "pg"
 
     def _ensure_pg_base(self) -> Path:
