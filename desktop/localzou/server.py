@@ -521,7 +521,12 @@ class LocalZou:
         if kill:
             try:
                 pid = int(pidfile.read_text().strip())
-                os.killpg(os.getpgid(pid), signal.SIGKILL)
+                group = os.getpgid(pid)
+                # gunicorn --daemon runs in a session of its own: its group is the master and its workers.
+                if group != os.getpgrp():
+                    os.killpg(group, signal.SIGKILL)
+                else:
+                    os.kill(pid, signal.SIGKILL)
             except (OSError, ValueError):
                 pass
             self._wait_port_closed(self.events_port, 10)
@@ -542,12 +547,12 @@ class LocalZou:
         """The one-host layout (nginx's role at a studio): `/api` -> Zou, `/socket.io` -> the event stream.
         A stdlib-only script run by Zou's interpreter, so it also outlives the app with --keep-server."""
         assert self.root is not None
-        log = open(self.root / "run" / "frontdoor.log", "wb")
-        proc = subprocess.Popen(
-            [str(self.zou_python), str(FRONT_DOOR), "--listen", f"127.0.0.1:{self.front_port}",
-             "--api", f"127.0.0.1:{self.port}", "--events", f"127.0.0.1:{self.events_port}"],
-            stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=self.zou_env(),
-        )
+        with open(self.root / "run" / "frontdoor.log", "wb") as log:
+            proc = subprocess.Popen(
+                [str(self.zou_python), str(FRONT_DOOR), "--listen", f"127.0.0.1:{self.front_port}",
+                 "--api", f"127.0.0.1:{self.port}", "--events", f"127.0.0.1:{self.events_port}"],
+                stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=self.zou_env(),
+            )
         self._track(proc, "frontdoor")
         self._wait_port(self.front_port, "the front door (one-host proxy)", 15)
 
