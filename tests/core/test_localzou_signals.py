@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from desktop.demo.runner import process_start_time
+from desktop.demo.runner import process_start_time, stop_detached
 from desktop.demo.seed import DemoAccount, DemoInfo
 from desktop.localzou import LocalZou
 
@@ -41,6 +41,19 @@ def demo_root(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         shutil.rmtree(pg_base, ignore_errors=True)
 
 
+@pytest.fixture
+def apps(demo_root: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[subprocess.Popen[str]]]:
+    """The app processes a test starts; a test that fails midway leaves neither them nor the demo behind."""
+    started: list[subprocess.Popen[str]] = []
+    yield started
+    for proc in started:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(30)
+    monkeypatch.setenv("SLATE_DEMO_ROOT", str(demo_root))
+    stop_detached()  # whatever live.json still names (nothing, when the test passed)
+
+
 def _env(root: Path, tmp_path: Path) -> dict[str, str]:
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", SLATE_DEMO_ROOT=str(root))
     for var in ("XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
@@ -49,11 +62,13 @@ def _env(root: Path, tmp_path: Path) -> dict[str, str]:
     return env
 
 
-def _start_app(root: Path, tmp_path: Path, *args: str) -> tuple[subprocess.Popen[str], dict[str, object]]:
+def _start_app(apps: list[subprocess.Popen[str]], root: Path, tmp_path: Path,
+               *args: str) -> tuple[subprocess.Popen[str], dict[str, object]]:
     live_path = root / "live.json"
     live_path.unlink(missing_ok=True)
     proc = subprocess.Popen([sys.executable, "-m", "desktop", "--demo", *args], env=_env(root, tmp_path),
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    apps.append(proc)
     deadline = time.monotonic() + 180
     while not live_path.exists():
         if proc.poll() is not None or time.monotonic() > deadline:
@@ -92,8 +107,8 @@ def _wait_gone(root: Path, live: dict[str, object], timeout: float = 30) -> list
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT], ids=lambda s: s.name)
 def test_a_signal_ends_the_app_and_every_demo_process_it_started(
-        demo_root: Path, tmp_path: Path, sig: signal.Signals) -> None:
-    proc, live = _start_app(demo_root, tmp_path)
+        demo_root: Path, tmp_path: Path, sig: signal.Signals, apps: list[subprocess.Popen[str]]) -> None:
+    proc, live = _start_app(apps, demo_root, tmp_path)
     names = sorted(str(e["name"]) for e in live["processes"])  # type: ignore[union-attr]
     assert names == ["frontdoor", "gunicorn-events", "gunicorn-zou", "redis", "smtp"]
     assert all(_alive(e) for e in live["processes"])  # type: ignore[union-attr]
@@ -104,8 +119,9 @@ def test_a_signal_ends_the_app_and_every_demo_process_it_started(
     assert not (demo_root / "live.json").exists()
 
 
-def test_stop_demo_stops_everything_a_kept_server_left_running(demo_root: Path, tmp_path: Path) -> None:
-    proc, live = _start_app(demo_root, tmp_path, "--keep-server")
+def test_stop_demo_stops_everything_a_kept_server_left_running(
+        demo_root: Path, tmp_path: Path, apps: list[subprocess.Popen[str]]) -> None:
+    proc, live = _start_app(apps, demo_root, tmp_path, "--keep-server")
     proc.send_signal(signal.SIGTERM)
     out = proc.communicate(timeout=90)[0]
     assert proc.returncode == 0 and "keeps running" in out, out[-2000:]
