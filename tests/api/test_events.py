@@ -479,3 +479,20 @@ def test_zou_times_are_naive_utc_seconds() -> None:
     assert zou_time(dt.datetime(2026, 1, 2, 11, 30, 5, 999, tzinfo=paris)) == "2026-01-02T10:30:05"
     assert parse_zou_time("2026-01-02T10:30:05") == dt.datetime(2026, 1, 2, 10, 30, 5, tzinfo=dt.UTC)
     assert parse_zou_time("garbage") is None and parse_zou_time(None) is None
+
+
+async def test_no_stream_at_the_address_is_reported_offline_and_retried(
+        zou_server: LocalZou, seeded: SeededProject, sign_in: Callable[..., Any],
+        streams: list[EventStream]) -> None:
+    # A bare Zou typed as the server, without the override: the default place (same host, /socket.io) is
+    # the API's port, which has no stream. The status says so; attempts go on at the back-off's pace.
+    listener = await sign_in(seeded.artist)
+    stream = _stream(listener, streams)
+    assert stream.location == StreamLocation(zou_server.url, "socket.io")
+    await stream.start()
+    assert await stream.wait_for(StreamState.OFFLINE, timeout=30), stream.status
+    status = stream.status
+    assert status.retrying and not status.session_ended and status.attempt > 3 and status.error
+    assert "event server" in status.error and stream.connects == 0
+    await stream.stop()
+    assert not stream.status.retrying and not stream.running
