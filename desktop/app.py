@@ -129,7 +129,11 @@ async def _start_demo() -> DemoServer | None:
     return demo
 
 def _quit_on_ctrl_c(app: QApplication, closed: asyncio.Event) -> None:
-    signal.signal(signal.SIGINT, lambda *_: closed.set())
+    # Ctrl-C, a desktop logout (SIGTERM) and a closed terminal (SIGHUP) all end the app the normal way,
+    # so the shutdown in `amain` runs and stops the demo server it started (unless --keep-server).
+    for sig in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+        if sig is not None:
+            signal.signal(sig, lambda *_: closed.set())
     # Python only runs signal handlers between bytecodes; a no-op timer gives it a chance while Qt idles.
     timer = QTimer(app)
     timer.timeout.connect(lambda: None)

@@ -7,12 +7,17 @@ serve:  start a server (state kept in --root when given) and print its URL and a
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import time
 from pathlib import Path
 
 from desktop.localzou.install import MissingDependency, ensure_system_packages, ensure_zou_venv
 from desktop.localzou.server import LocalZou, ServerStartError
+
+
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -28,8 +33,14 @@ def main(argv: list[str] | None = None) -> int:
             ensure_zou_venv()
             print("localzou: PostgreSQL, Redis and Zou are ready")
             return 0
+        # SIGTERM and SIGHUP stop the server like Ctrl-C (their default would skip the clean-up).
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(sig, _interrupt)
         server = LocalZou(root=args.root, persistent=args.root is not None, fast_hash=False).start()
         print(f"Zou at {server.url}  admin: {server.admin_email} / {server.admin_password}", flush=True)
+        if server.events_url:
+            print(f"event stream at {server.events_url} (socket.io); one host: API {server.site_api_url}, "
+                  f"stream {server.site_url}/socket.io", flush=True)
         try:
             while True:
                 time.sleep(3600)
@@ -41,6 +52,8 @@ def main(argv: list[str] | None = None) -> int:
     except (MissingDependency, ServerStartError) as exc:
         print(f"localzou: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:  # interrupted while starting: start() has already stopped what it started
+        return 130
 
 
 if __name__ == "__main__":

@@ -15,8 +15,9 @@ from pathlib import Path
 import platformdirs
 
 ZOU_VERSION = "1.0.97"
-# Extra packages installed beside Zou in its venv: the SMTP sink used for email-OTP codes.
-ZOU_SIDE_PACKAGES = ("aiosmtpd>=1.4",)
+# Extra packages installed beside Zou in its venv: the SMTP sink used for email-OTP codes, and the
+# gevent-websocket worker that serves Zou's event stream (`zou.event_stream:app`) under gunicorn.
+ZOU_SIDE_PACKAGES = ("aiosmtpd>=1.4", "gevent-websocket>=0.10")
 
 PG_BIN_CANDIDATES = tuple(Path(f"/usr/lib/postgresql/{v}/bin") for v in (17, 16, 15, 14, 13))
 
@@ -97,12 +98,32 @@ def _pick_base_python() -> str:
     return sys.executable
 
 
+def _marker_text(version: str) -> str:
+    return " ".join((version, *ZOU_SIDE_PACKAGES))
+
+
+def _pip_install(py: Path, packages: list[str], what: str) -> None:
+    proc = subprocess.run(
+        [str(py), "-m", "pip", "install", "-q", "--disable-pip-version-check", *packages],
+        capture_output=True,
+        text=True,
+    )
+    if proc.returncode != 0:
+        lines = [ln for ln in proc.stderr.splitlines() if ln.startswith("ERROR")] or proc.stderr.splitlines()[-2:]
+        raise MissingDependency(f"pip could not install {what}: {' '.join(lines)[-400:]}")
+
+
 def ensure_zou_venv(version: str = ZOU_VERSION) -> Path:
-    """Create (once) the venv holding Zou; returns its python. Marker file = complete install."""
+    """Create (once) the venv holding Zou; returns its python. Marker file = complete install; it names
+    the side packages too, so a venv made before one was added gets it (a few seconds, once)."""
     venv = zou_venv_dir(version)
     marker = venv / ".slate-complete"
     py = _venv_python(venv)
     if marker.exists() and py.exists():
+        if marker.read_text().strip() != _marker_text(version):
+            print("slate: adding Zou's side packages to its venv", file=sys.stderr)
+            _pip_install(py, list(ZOU_SIDE_PACKAGES), " ".join(ZOU_SIDE_PACKAGES))
+            marker.write_text(_marker_text(version))
         return py
     print(f"slate: installing Zou {version} in {venv} (about a minute, once)", file=sys.stderr)
     if venv.exists():
@@ -111,14 +132,6 @@ def ensure_zou_venv(version: str = ZOU_VERSION) -> Path:
     proc = subprocess.run([_pick_base_python(), "-m", "venv", str(venv)], capture_output=True, text=True)
     if proc.returncode != 0:
         raise MissingDependency(f"cannot create a virtual environment for Zou: {proc.stderr.strip()[-300:]}")
-    proc = subprocess.run(
-        [str(py), "-m", "pip", "install", "-q", "--disable-pip-version-check", f"zou=={version}",
-         *ZOU_SIDE_PACKAGES],
-        capture_output=True,
-        text=True,
-    )
-    if proc.returncode != 0:
-        lines = [ln for ln in proc.stderr.splitlines() if ln.startswith("ERROR")] or proc.stderr.splitlines()[-2:]
-        raise MissingDependency(f"pip could not install zou=={version}: {' '.join(lines)[-400:]}")
-    marker.write_text(version)
+    _pip_install(py, [f"zou=={version}", *ZOU_SIDE_PACKAGES], f"zou=={version}")
+    marker.write_text(_marker_text(version))
     return py

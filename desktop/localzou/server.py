@@ -1,8 +1,20 @@
-"""Start and stop a real Zou on loopback: PostgreSQL + Redis + SMTP sink + Zou under gunicorn.
+"""Start and stop a real Zou on loopback: PostgreSQL + Redis + SMTP sink + Zou under gunicorn, plus Zou's
+event stream (a second gunicorn, gevent-websocket worker) and a front door that serves both on one host.
 
 One code path serves the tests (a session fixture), the benchmarks and the app's demo mode. Every
 process started is tracked by PID and stopped in `stop()`, which is idempotent and also registered
 with atexit so an interrupted run leaves nothing behind.
+
+Two layouts, both served at once:
+
+- separate ports, as a bare Zou runs: the API at `url` (no `/api` prefix), the stream at `events_url`
+  (Socket.IO path `/socket.io`, namespace `/events`);
+- one host, as a studio's nginx serves Kitsu: `site_url` answers `/api/...` with the API (prefix
+  stripped) and `/socket.io/...` with the event stream (websocket upgrades included): `site_api_url`.
+
+Run as root, PostgreSQL's cluster cannot live under /root (the `postgres` user cannot traverse it): it
+goes in a folder created under /var/tmp with an unpredictable name (mkdtemp: 0700, O_EXCL), recorded in
+the root-owned state file, and checked without following links before each reuse.
 """
 
 from __future__ import annotations
@@ -16,6 +28,7 @@ import secrets
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import tempfile
@@ -33,6 +46,10 @@ ZOU_SIDE = Path(__file__).with_name("zou_side")
 DB_NAME = "zoudb"
 TEMPLATE_DB = "zoudb_tpl"
 DB_USER = "zou"
+FRONT_DOOR = Path(__file__).with_name("frontdoor.py")
+EVENT_WORKER = "geventwebsocket.gunicorn.workers.GeventWebSocketWorker"
+# Where the cluster goes when run as root (see the module docstring).
+ROOT_PG_PARENT = Path("/var/tmp")
 
 
 class ServerStartError(RuntimeError):
@@ -62,6 +79,8 @@ class ServerState:
     admin_email: str
     admin_password: str
     initialised: bool = False
+    # Run as root: the private folder made for the cluster under /var/tmp (unpredictable name).
+    pg_base: str | None = None
 
     @classmethod
     def load_or_create(cls, path: Path) -> ServerState:
@@ -80,9 +99,48 @@ class ServerState:
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(self.__dict__, indent=1))
-        tmp.chmod(0o600)
+        tmp.unlink(missing_ok=True)
+        write_private(tmp, json.dumps(self.__dict__, indent=1))
         tmp.replace(path)
+
+
+def write_private(path: Path, text: str, *, owner: str | None = None) -> None:
+    """Create `path` as a new file readable by its owner only, then write it: the mode is set at creation
+    (never a window where the secret is readable), an existing file or a symlink there is refused
+    (O_EXCL | O_NOFOLLOW), and `owner` (a user name) gets it before anything is written."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    try:
+        if owner is not None:
+            os.fchown(fd, *_owner_ids(owner))
+        os.write(fd, text.encode())
+    finally:
+        os.close(fd)
+
+
+def _owner_ids(user: str) -> tuple[int, int]:
+    import pwd
+
+    entry = pwd.getpwnam(user)
+    return entry.pw_uid, entry.pw_gid
+
+
+def is_private_dir(path: Path, owner_uid: int) -> bool:
+    """A real directory (not a symlink), owned by `owner_uid` or root, that nobody else can write or read."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return False
+    return stat.S_ISDIR(st.st_mode) and st.st_uid in (0, owner_uid) and not st.st_mode & 0o077
+
+
+def make_private_dir(parent: Path, prefix: str, owner: str | None = None) -> Path:
+    """A new folder under `parent` with an unpredictable name, mode 0700 from creation (mkdtemp), then
+    handed to `owner`."""
+    path = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+    if owner is not None:
+        uid, gid = _owner_ids(owner)
+        os.chown(path, uid, gid, follow_symlinks=False)
+    return path
 
 
 @dataclass
@@ -106,12 +164,17 @@ class LocalZou:
     pg_port: int = 0
     redis_port: int = 0
     smtp_port: int = 0
+    events: bool = True  # also serve Zou's event stream and the one-host front door
+    events_port: int = 0
+    front_port: int = 0
     state: ServerState | None = None
     _procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
     _pidfiles: list[Path] = field(default_factory=list)
+    _proc_pidfiles: list[Path] = field(default_factory=list)  # pids of _procs, for a later `--stop-demo`
     _extra: list[tuple[Path, str]] = field(default_factory=list)
     _pg_started: bool = False
     _tmp_root: bool = False
+    fresh_init: bool = False  # this start initialised a new database (the demo seeds it again)
 
     # ---------------------------------------------------------------- paths
     @property
@@ -122,10 +185,68 @@ class LocalZou:
         assert self.root is not None
         if _is_root():
             # PostgreSQL refuses to run as root: the cluster belongs to the `postgres` user, which cannot
-            # traverse /root; keep it in a folder that user owns, named after our root folder.
-            tag = hashlib.sha1(str(self.root.resolve()).encode()).hexdigest()[:16]
-            return Path("/var/tmp/slate-pg") / tag
+            # traverse /root. Its folder is made under /var/tmp by `_ensure_pg_base` and recorded in the
+            # state; before that, the root folder's own "pg" (which a root run never creates) stands in.
+            if self.state is not None and self.state.pg_base:
+                return Path(self.state.pg_base)
         return self.root / "pg"
+
+    def _ensure_pg_base(self) -> Path:
+        """The cluster's folder, private to its owner; a recorded one that is not (a symlink, another
+        owner, open permissions) is abandoned for a new one, never followed or reused."""
+        assert self.root is not None and self.state is not None
+        if not _is_root():
+            base = self.root / "pg"
+            base.mkdir(mode=0o700, exist_ok=True)
+            if not is_private_dir(base, os.getuid()):
+                raise ServerStartError(f"{base} is not a private folder (a symlink, or open permissions)")
+            return base
+        uid, _gid = _owner_ids("postgres")
+        if not self.state.pg_base:
+            legacy = self._legacy_pg_base(uid)
+            if legacy is not None:  # a cluster made by an earlier version, still private: keep its data
+                self.state.pg_base = str(legacy)
+                self.state.save(self.root / "state.json")
+                return legacy
+        if self.state.pg_base:
+            recorded = Path(self.state.pg_base)
+            if recorded.parent == ROOT_PG_PARENT and is_private_dir(recorded, uid):
+                return recorded
+            self._say(f"not reusing {recorded}: not a private folder of the postgres user; making a new one")
+            self.state.initialised = False
+        base = make_private_dir(ROOT_PG_PARENT, "slate-pg-", owner="postgres")
+        self.state.pg_base = str(base)
+        self.state.save(self.root / "state.json")
+        return base
+
+    def _legacy_pg_base(self, uid: int) -> Path | None:
+        """Earlier versions kept the cluster in /var/tmp/slate-pg/<hash of root>: reuse it only when that
+        parent is a real root-owned folder nobody else can write and the cluster folder is private."""
+        assert self.root is not None
+        parent = ROOT_PG_PARENT / "slate-pg"
+        path = parent / hashlib.sha1(str(self.root.resolve()).encode()).hexdigest()[:16]
+        try:
+            st = os.lstat(parent)
+        except OSError:
+            return None
+        parent_safe = stat.S_ISDIR(st.st_mode) and st.st_uid == 0 and not st.st_mode & 0o022
+        if parent_safe and is_private_dir(path, uid) and (path / "pgdata" / "PG_VERSION").exists():
+            return path
+        return None
+
+    @property
+    def events_url(self) -> str:
+        """The event stream on its own port (Socket.IO at `/socket.io`, namespace `/events`)."""
+        return f"http://127.0.0.1:{self.events_port}" if self.events_port else ""
+
+    @property
+    def site_url(self) -> str:
+        """The one-host layout: `/api` is Zou's API, `/socket.io` the event stream (as nginx serves Kitsu)."""
+        return f"http://127.0.0.1:{self.front_port}" if self.front_port else ""
+
+    @property
+    def site_api_url(self) -> str:
+        return f"{self.site_url}/api" if self.front_port else ""
 
     @property
     def maildir(self) -> Path:
@@ -218,6 +339,8 @@ class LocalZou:
             (self.root / sub).mkdir(exist_ok=True)
         self.state = ServerState.load_or_create(self.root / "state.json")
         self.pg_port, self.redis_port, self.smtp_port, self.port = (free_port() for _ in range(4))
+        if self.events:
+            self.events_port, self.front_port = free_port(), free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         atexit.register(self.stop)
         try:
@@ -229,6 +352,9 @@ class LocalZou:
             else:
                 self._restore_template_if_missing()
             self._start_gunicorn(self.port, self.workers, self.zou_env(), "zou")
+            if self.events:
+                self.start_event_stream()
+                self._start_front_door()
         except BaseException:
             self.stop()
             raise
@@ -236,22 +362,22 @@ class LocalZou:
         return self
 
     def _start_postgres(self) -> None:
-        data = self.pg_data
-        base = data.parent
         assert self.state is not None
+        base = self._ensure_pg_base()
+        data = self.pg_data
         if not (data / "PG_VERSION").exists():
-            base.mkdir(parents=True, exist_ok=True)
-            if data.exists():
+            if data.is_symlink():
+                data.unlink()
+            elif data.exists():
                 shutil.rmtree(data)
             pwfile = base / "pw"
-            pwfile.write_text(self.state.db_password + "\n")
-            if _is_root():
-                shutil.chown(base, "postgres", "postgres")
-                shutil.chown(pwfile, "postgres", "postgres")
-            base.chmod(0o700)
-            proc = self._as_pg([str(self.pg_bin / "initdb"), "-D", str(data), "-U", DB_USER,
-                                "--auth=scram-sha-256", f"--pwfile={pwfile}", "-E", "UTF8", "--no-sync"])
             pwfile.unlink(missing_ok=True)
+            write_private(pwfile, self.state.db_password + "\n", owner="postgres" if _is_root() else None)
+            try:
+                proc = self._as_pg([str(self.pg_bin / "initdb"), "-D", str(data), "-U", DB_USER,
+                                    "--auth=scram-sha-256", f"--pwfile={pwfile}", "-E", "UTF8", "--no-sync"])
+            finally:
+                pwfile.unlink(missing_ok=True)
             if proc.returncode != 0:
                 raise ServerStartError(f"PostgreSQL initdb failed: {proc.stderr.strip()[-300:]}")
         proc = self._as_pg([
@@ -303,8 +429,20 @@ class LocalZou:
                  "-c", "aiosmtpd.handlers.Mailbox", str(self.maildir)],
                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
             )
-        self._procs.append(proc)
+        self._track(proc, "smtp")
         self._wait_port(self.smtp_port, "the SMTP sink", 15)
+
+    def _track(self, proc: subprocess.Popen[bytes], name: str) -> None:
+        """Keep a child we started; its pid also goes in a file so a later process can stop it."""
+        assert self.root is not None
+        self._procs.append(proc)
+        pidfile = self.root / "run" / f"{name}.pid"
+        pidfile.write_text(f"{proc.pid}\n")
+        self._proc_pidfiles.append(pidfile)
+
+    def pid_files(self) -> list[Path]:
+        """Every process this server started, by pid file (what `slate --stop-demo` needs to stop)."""
+        return [*self._pidfiles, *self._proc_pidfiles]
 
     def _init_zou(self) -> None:
         assert self.state is not None
@@ -320,6 +458,7 @@ class LocalZou:
         if proc.returncode != 0:
             raise ServerStartError(f"Zou init failed: {proc.stderr.strip()[-600:]}")
         self.psql(f"CREATE DATABASE {TEMPLATE_DB} TEMPLATE {DB_NAME}")
+        self.fresh_init = True
         self.state.initialised = True
         assert self.root is not None
         self.state.save(self.root / "state.json")
@@ -328,7 +467,8 @@ class LocalZou:
         if not self._db_exists(DB_NAME):
             self.psql(f"CREATE DATABASE {DB_NAME} TEMPLATE {TEMPLATE_DB}")
 
-    def _start_gunicorn(self, port: int, workers: int, env: dict[str, str], name: str) -> None:
+    def _start_gunicorn(self, port: int, workers: int, env: dict[str, str], name: str, *,
+                        app: str = "slate_zou_app:app", worker: str = "gevent") -> None:
         assert self.root is not None
         wsgi_dir = self.root / "wsgi"
         shutil.copy(ZOU_SIDE / "slate_zou_app.py", wsgi_dir / "slate_zou_app.py")
@@ -337,7 +477,7 @@ class LocalZou:
         gunicorn = Path(self.zou_python).parent / "gunicorn"
         log = self.root / "run" / f"gunicorn-{name}.log"
         proc = subprocess.run(
-            [str(gunicorn), "slate_zou_app:app", "-k", "gevent", "-w", str(workers), "-b", f"127.0.0.1:{port}",
+            [str(gunicorn), app, "-k", worker, "-w", str(workers), "-b", f"127.0.0.1:{port}",
              "--chdir", str(wsgi_dir), "--no-control-socket", "--pid", str(pidfile), "--daemon",
              "--timeout", "120", "--graceful-timeout", "3", "--error-logfile", str(log),
              "--access-logfile", "/dev/null"],
@@ -345,13 +485,16 @@ class LocalZou:
         )
         if proc.returncode != 0:
             raise ServerStartError(f"gunicorn failed to start: {proc.stderr.strip()[-400:]}")
-        self._pidfiles.append(pidfile)
+        if pidfile not in self._pidfiles:
+            self._pidfiles.append(pidfile)
         url = f"http://127.0.0.1:{port}/"
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
                 with urllib.request.urlopen(url, timeout=2) as resp:
-                    if json.loads(resp.read()).get("api") == "Zou":
+                    answer = json.loads(resp.read())
+                    # Zou answers {"api": "Zou"}; its event stream {"name": "Zou Event stream"}.
+                    if answer.get("api") == "Zou" or "event stream" in str(answer.get("name", "")).lower():
                         return
             except (OSError, urllib.error.URLError, ValueError):
                 pass
@@ -360,6 +503,69 @@ class LocalZou:
             time.sleep(0.2)
         tail = log.read_text(errors="replace")[-800:] if log.exists() else ""
         raise ServerStartError(f"Zou did not answer on {url}: {tail.strip()}")
+
+    # ---------------------------------------------------------------- event stream
+    def start_event_stream(self) -> None:
+        """Zou's Socket.IO event stream (`zou.event_stream:app`), one gevent-websocket worker as Zou
+        requires (room state lives in its memory), on `events_port`. Also used to restart it in tests."""
+        if not self.events_port:
+            self.events_port = free_port()
+        self._start_gunicorn(self.events_port, 1, self.zou_env(), "events", app="zou.event_stream:app",
+                             worker=EVENT_WORKER)
+
+    def stop_event_stream(self, *, kill: bool = False) -> None:
+        """Stop the event stream (SIGKILL to its whole process group with `kill`: a crash, connections cut
+        without a goodbye). `start_event_stream()` brings it back on the same port."""
+        assert self.root is not None
+        pidfile = self.root / "run" / "gunicorn-events.pid"
+        if kill:
+            try:
+                pid = int(pidfile.read_text().strip())
+                group = os.getpgid(pid)
+                # gunicorn --daemon runs in a session of its own: its group is the master and its workers.
+                if group != os.getpgrp():
+                    os.killpg(group, signal.SIGKILL)
+                else:
+                    os.kill(pid, signal.SIGKILL)
+            except (OSError, ValueError):
+                pass
+            self._wait_port_closed(self.events_port, 10)
+        else:
+            self._kill_pidfile(pidfile)
+        pidfile.unlink(missing_ok=True)
+
+    def publish_events(self, events: list[tuple[str, Any]]) -> None:
+        """Put raw events on Zou's message queue as its API does (`zou_side/publish_events.py`): the real
+        event server then sends them to every socket. For floods and garbage Zou itself never sends."""
+        proc = subprocess.run([str(self.zou_python), str(ZOU_SIDE / "publish_events.py")],
+                              input=json.dumps(events), capture_output=True, text=True, env=self.zou_env(),
+                              cwd=str(self.root / "wsgi") if self.root else None, timeout=120)
+        if proc.returncode != 0:
+            raise ServerStartError(f"publishing events failed: {proc.stderr.strip()[-400:]}")
+
+    def _start_front_door(self) -> None:
+        """The one-host layout (nginx's role at a studio): `/api` -> Zou, `/socket.io` -> the event stream.
+        A stdlib-only script run by Zou's interpreter, so it also outlives the app with --keep-server."""
+        assert self.root is not None
+        with open(self.root / "run" / "frontdoor.log", "wb") as log:
+            proc = subprocess.Popen(
+                [str(self.zou_python), str(FRONT_DOOR), "--listen", f"127.0.0.1:{self.front_port}",
+                 "--api", f"127.0.0.1:{self.port}", "--events", f"127.0.0.1:{self.events_port}"],
+                stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=self.zou_env(),
+            )
+        self._track(proc, "frontdoor")
+        self._wait_port(self.front_port, "the front door (one-host proxy)", 15)
+
+    @staticmethod
+    def _wait_port_closed(port: int, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                    pass
+            except OSError:
+                return
+            time.sleep(0.05)
 
     def start_extra_app(self, env_overrides: dict[str, str], workers: int = 1) -> str:
         """Serve the same database with different settings (e.g. ENFORCE_2FA=true); returns its URL."""
@@ -427,7 +633,11 @@ class LocalZou:
                     proc.wait(5)
                 except subprocess.TimeoutExpired:
                     proc.kill()
+                    proc.wait(5)
         self._procs.clear()
+        for pidfile in self._proc_pidfiles:
+            pidfile.unlink(missing_ok=True)
+        self._proc_pidfiles.clear()
         if self._pg_started:
             self._as_pg([str(self.pg_bin / "pg_ctl"), "-D", str(self.pg_data), "-m", "fast", "-w", "stop"])
             self._pg_started = False
