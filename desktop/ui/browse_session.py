@@ -29,8 +29,8 @@ from PySide6.QtCore import QObject, Signal
 
 from desktop.api import Person, ServerInfo, ZouClient, ZouSession
 from desktop.api import errors as E
-from desktop.api.changes import Changes
-from desktop.api.editing import Capabilities, EditContext, Editor
+from desktop.api.changes import Changes, EntityUpdate
+from desktop.api.editing import Capabilities, ConcurrentChange, EditContext, Editor
 from desktop.api.records import CommentRecord, Entity, EntityRecord, Project, UserContext
 from desktop.asyncqt import TaskRunner
 from desktop.models.lookups import Lookups
@@ -74,6 +74,7 @@ class BrowseSession(QObject):
     changes_applied = Signal(object)  # Changes: a write (or an event) changed these things
     loaded = Signal(str)  # a load finished: one of LOAD_KEYS
     load_failed = Signal(str, str)  # load key, message shown
+    notice = Signal(str)  # a sentence for the status bar (someone else wrote while we saved...)
     progress_changed = Signal(str, bool)  # status text ("" leaves the last message, e.g. an error), busy
     session_expired = Signal()
 
@@ -82,6 +83,7 @@ class BrowseSession(QObject):
         super().__init__(parent)
         self.session, self.client, self.settings, self.user, self.server = session, client, settings, user, server
         self.editor = Editor(client, user=user)
+        self.editor.on_concurrent_change = self._on_concurrent_change
         self.lookups = Lookups()
         self.context: UserContext | None = None
         self.project: Project | None = None
@@ -452,6 +454,15 @@ class BrowseSession(QObject):
             task.update(override)  # type: ignore[typeddict-item]
 
     # ================================================================ writes' outcome
+    def _on_concurrent_change(self, change: ConcurrentChange) -> None:
+        """Someone else wrote the record we were saving: say so, and re-read it where it is shown."""
+        self.notice.emit(change.message)
+        if change.kind == "casting":
+            self.apply(Changes(casting=frozenset({change.entity_id}), origin="concurrent"))
+        else:
+            self.apply(Changes(entities=(EntityUpdate("", change.entity_id, {"id": change.entity_id}),),
+                               origin="concurrent"))
+
     def apply(self, changes: Changes) -> None:
         """A write (or an event) changed these things: drop what they invalidate, tell the panes once."""
         if self._closed or changes.is_empty:

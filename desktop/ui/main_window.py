@@ -103,6 +103,7 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.downloads)
         self.downloads.hide()  # shown on first use (enqueue shows it) or with View > Downloads
         self._downloads_shutdown: asyncio.Future[None] | None = None
+        browse.on_resumed.append(self.downloads.resume_after_sign_in)  # paused by the ended session
         self.csv = CsvActions(client, settings, self)
         self.editor = browse.editor
         self._build_status_bar()
@@ -120,6 +121,7 @@ class MainWindow(QMainWindow):
         browse.load_failed.connect(self.load_failed)
         browse.session_expired.connect(self.session_expired)
         browse.progress_changed.connect(self._show_progress)
+        browse.notice.connect(lambda text: self.statusBar().showMessage(text, 15000))
         self.runner.busy_changed.connect(lambda busy: self.progress.setVisible(busy or browse.runner.busy))
         browse.project_opened.connect(self._on_project_opened)
         browse.context_changed.connect(self.main_actions.update)

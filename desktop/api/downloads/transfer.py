@@ -166,7 +166,8 @@ class Transfers:
                 headers["Range"] = f"bytes={size}-"
                 headers["If-Range"] = validator
         try:
-            async with self.session.stream("GET", item.source.path, headers=headers) as response:
+            async with self.session.stream("GET", item.source.path, headers=headers,
+                                           max_body=None, deadline=None) as response:
                 await self._receive(item, folder, response, offset)
         except E.ZouError as exc:
             if offset and exc.status in (416, 404) and not isinstance(exc, DownloadError):
