@@ -7,6 +7,7 @@ demo accounts in each role, one of them with TOTP. It runs once per demo server 
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -58,6 +59,12 @@ class _Api:
     def __init__(self, url: str) -> None:
         self.http = httpx.Client(base_url=url, timeout=60, headers={"User-Agent": "Slate demo seeder"},
                                  limits=httpx.Limits(max_connections=8))
+        self.others: list[_Api] = []  # clients of other accounts opened on the way: closed with this one
+
+    def close(self) -> None:
+        for other in self.others:
+            other.close()
+        self.http.close()
 
     def login(self, email: str, password: str) -> None:
         r = self.http.post("/auth/login", json={"email": email, "password": password})
@@ -84,9 +91,13 @@ def _csv(lines: list[list[str]]) -> bytes:
 
 
 def seed_demo(url: str, admin_email: str, admin_password: str, progress: Progress = print) -> DemoInfo:
+    with contextlib.closing(_Api(url)) as admin:
+        return _seed(admin, url, admin_email, admin_password, progress)
+
+
+def _seed(admin: _Api, url: str, admin_email: str, admin_password: str, progress: Progress) -> DemoInfo:
     sample = json.loads(SAMPLE.read_text())
     rnd = random.Random(20261128)
-    admin = _Api(url)
     admin.login(admin_email, admin_password)
     info = DemoInfo()
 
@@ -101,10 +112,10 @@ def seed_demo(url: str, admin_email: str, admin_password: str, progress: Progres
         account = DemoAccount(email=p["email"], password=password, role=p["role"],
                               name=f"{p['first_name']} {p['last_name']}")
         if p.get("totp"):
-            user = _Api(url)
-            user.login(p["email"], password)
-            secret = user.call("PUT", "/auth/totp")["otp_secret"]
-            user.call("POST", "/auth/totp", json={"totp": pyotp.TOTP(secret).now()})
+            with contextlib.closing(_Api(url)) as user:
+                user.login(p["email"], password)
+                secret = user.call("PUT", "/auth/totp")["otp_secret"]
+                user.call("POST", "/auth/totp", json={"totp": pyotp.TOTP(secret).now()})
             account.totp_secret = secret
         info.accounts.append(account)
 
@@ -218,6 +229,7 @@ def seed_demo(url: str, admin_email: str, admin_password: str, progress: Progres
 
         progress(f"{spec['name']}: comments, attachments and previews")
         coordinator = _Api(url)
+        admin.others.append(coordinator)
         coord = next(a for a in info.accounts if a.email.startswith("coordinator"))
         coordinator.login(coord.email, coord.password)
         anim_tt = next(t for t in shot_tts if t["name"] == "Animation")
