@@ -116,6 +116,19 @@ class Settings:
     pane_hidden = KeyedOption[list[str]]("panes/{}/hidden", [], list, doc="hidden column keys")
     pane_widths = KeyedOption[list[str]]("panes/{}/widths", [], list, doc="'key=width' per visible column")
     pane_sort = KeyedOption("panes/{}/sort", "", doc="'key:asc' or 'key:desc', '' for the server's order")
+    # ------------------------------------------------------------ downloads
+    downloads_parallel = Option("downloads/parallel", 3, doc="transfers at once (1 to the dock's maximum)")
+    downloads_policy = Option("downloads/conflict_policy", "rename", doc="a file already there: rename, skip...")
+    downloads_last_folder = Option("downloads/last_folder", "", doc="the folder chosen last, for any project")
+    downloads_folder = KeyedOption("downloads/folder/{}", "", doc="the folder chosen per project ('_none': none)")
+    # ------------------------------------------------------------ CSV
+    csv_delimiter = Option("csv/delimiter", ";", doc="the delimiter of exported files")
+    csv_bom = Option("csv/bom", False, doc="write a UTF-8 BOM (for Excel)")
+    csv_open_when_done = Option("csv/open_when_done", "nothing", doc="after an export: nothing, file, folder")
+    csv_last_dir = Option("csv/last_dir", "", doc="the folder of the last export")
+    csv_import_kind = Option("csv/import_kind", "shots", doc="what the import wizard imported last")
+    csv_import_update = Option("csv/import_update", False, doc="update existing rows on import")
+    csv_import_dir = Option("csv/import_dir", "", doc="the folder of the last imported file")
     # ------------------------------------------------------------ window state
     geometry_of = KeyedOption("window/{}", QByteArray(), QByteArray, doc="saved geometry or state, per window")
 
@@ -149,10 +162,3 @@ class Settings:
 
     def set_episode_of(self, project_id: str, episode_id: str) -> None:
         self.episode[project_id] = episode_id
-
-    def value(self, key: str, default: Any = None) -> Any:
-        """Escape hatch still used by the downloads dock and the CSV dialogs (moving to declared options)."""
-        return self.q.value(key, default)
-
-    def set_value(self, key: str, value: Any) -> None:
-        self.q.setValue(key, value)

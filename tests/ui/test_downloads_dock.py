@@ -21,7 +21,6 @@ from desktop.api.downloads import sources as ds
 from desktop.localzou import LocalZou
 from desktop.settings import Settings
 from desktop.ui.downloads import DownloadsDock, DownloadsModel
-from desktop.ui.downloads.dock import KEY_PARALLEL, project_folder_key
 from desktop.ui.downloads.model import ITEM_ID_ROLE, PROGRESS_ROLE, Column
 from tests.faults.proxy import FaultProxy
 from tests.helpers.seed import SeededProject, seed_small_project
@@ -132,7 +131,7 @@ def test_dock_downloads_a_file_and_shows_it(harness: Harness, zou_admin: ZouAdmi
     assert dock.summary.text() == "Done"
 
     # The folder is remembered for the project: the next download goes there without asking.
-    assert dock.settings.value(project_folder_key(harness.project.id)) == str(folder)
+    assert dock.settings.downloads_folder[harness.project.id] == str(folder)
     assert dock.project_folder(harness.project.id) == folder
 
     opened: list[QUrl] = []
@@ -195,7 +194,7 @@ def test_parallelism_and_conflict_settings_persist(harness: Harness, zou_admin: 
     session = harness.session(zou_server.url)
     dock = harness.dock(session)
     dock.parallel_spin.setValue(5)
-    assert dock.manager.parallel == 5 and int(harness.settings.value(KEY_PARALLEL)) == 5
+    assert dock.manager.parallel == 5 and harness.settings.downloads_parallel == 5
     dock.policy_combo.setCurrentIndex(dock.policy_combo.findData(ConflictPolicy.ASK.value))
     assert dock.manager.conflict_policy is ConflictPolicy.ASK
 

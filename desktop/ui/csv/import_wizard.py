@@ -62,9 +62,6 @@ KIND_LABELS = ((ImportKind.SHOTS, "Shots"), (ImportKind.ASSETS, "Assets"), (Impo
 DELIMITER_OVERRIDES = ((None, "Detect"), (";", "Semicolon ;"), (",", "Comma ,"), ("\t", "Tab"), ("|", "Pipe |"))
 IGNORE = "— not imported —"
 LEVEL_PREFIX = {"error": "✖ ", "warning": "⚠ ", "info": "• "}
-KEY_KIND = "csv/import_kind"
-KEY_UPDATE = "csv/import_update"
-KEY_DIR = "csv/import_dir"
 
 
 class ImportWizard(QWizard):
@@ -89,7 +86,7 @@ class ImportWizard(QWizard):
         self.setOption(QWizard.WizardOption.NoBackButtonOnLastPage, True)
         self.setOption(QWizard.WizardOption.NoCancelButtonOnLastPage, True)
 
-        saved_kind = str(settings.value(KEY_KIND, "shots") or "shots")
+        saved_kind = settings.csv_import_kind or "shots"
         self.pipeline = CsvImport(client.session, project.id, kind or (
             ImportKind(saved_kind) if saved_kind in {k.value for k in ImportKind} else ImportKind.SHOTS))
         self.progress_done = 0
@@ -159,7 +156,7 @@ class ImportWizard(QWizard):
     def set_kind(self, kind: ImportKind) -> None:
         if kind == self.kind and self.context is not None:
             return
-        self.settings.set_value(KEY_KIND, kind.value)
+        self.settings.csv_import_kind = kind.value
         self.pipeline.set_kind(kind)
         self._mapping_reset()
         self.load_context()
@@ -179,7 +176,7 @@ class ImportWizard(QWizard):
         """Read and preview a file, off the event loop, with progress; False (with the reason shown on
         the first page) when it cannot be read."""
         path = Path(path)
-        self.settings.set_value(KEY_DIR, str(path.parent))
+        self.settings.csv_import_dir = str(path.parent)
         self.file_page.show_reading(path)
         self.runner.cancel("checks")
         try:
@@ -240,7 +237,7 @@ class ImportWizard(QWizard):
             self.imported.emit(report)
             self.state_changed.emit()
 
-        self.settings.set_value(KEY_UPDATE, self.update_existing)
+        self.settings.csv_import_update = self.update_existing
         self.runner.run(self.pipeline.run(update=self.update_existing, progress=progress), key="import",
                         on_done=done)
 
@@ -311,7 +308,7 @@ class FilePage(QWizardPage):
         self.w.set_kind(ImportKind(self.kind_combo.currentData()))
 
     def _browse(self) -> None:
-        start = str(self.w.settings.value(KEY_DIR, "") or "")
+        start = self.w.settings.csv_import_dir
         path, _ = QFileDialog.getOpenFileName(self, "Import CSV", start, "CSV files (*.csv *.txt);;All files (*)")
         if path:
             self.w.load_file(path, self.delimiter.currentData())
@@ -444,8 +441,7 @@ class SummaryPage(QWizardPage):
         self.setButtonText(QWizard.WizardButton.CommitButton, "Import")
         self.update_box = named(QCheckBox("Update existing rows (Zou's update option)"), "csvImportUpdate",
                                 "Update existing rows")
-        raw = wizard.settings.value(KEY_UPDATE, False)
-        self.update_box.setChecked(raw.lower() in ("1", "true") if isinstance(raw, str) else bool(raw))
+        self.update_box.setChecked(wizard.settings.csv_import_update)
         self.update_box.toggled.connect(self.show_plan)
         self.plan_label = named(QLabel("Comparing with the project…"), "csvImportPlan", "Dry-run summary")
         self.plan_label.setWordWrap(True)

@@ -32,12 +32,6 @@ OPEN_CHOICES: tuple[tuple[OpenWhenDone, str], ...] = (
     ("nothing", "Nothing"), ("file", "Open the file"), ("folder", "Show it in its folder"))
 DELIMITER_CHOICES = ((";", "Semicolon ;  (as Zou, European Excel)"), (",", "Comma ,  (US/UK Excel, Google Sheets)"))
 
-KEY_DELIMITER = "csv/delimiter"
-KEY_BOM = "csv/bom"
-KEY_OPEN = "csv/open_when_done"
-KEY_DIR = "csv/last_dir"
-
-
 @dataclass(frozen=True)
 class CsvPrefs:
     delimiter: str = ";"
@@ -51,20 +45,18 @@ class CsvPrefs:
 
 
 def load_prefs(settings: Settings) -> CsvPrefs:
-    delimiter = str(settings.value(KEY_DELIMITER, ";") or ";")
-    bom_raw = settings.value(KEY_BOM, False)
-    bom = bom_raw.lower() in ("1", "true", "yes") if isinstance(bom_raw, str) else bool(bom_raw)
-    open_raw = str(settings.value(KEY_OPEN, "nothing") or "nothing")
+    delimiter = settings.csv_delimiter
+    open_raw = settings.csv_open_when_done
     open_when: OpenWhenDone = "file" if open_raw == "file" else "folder" if open_raw == "folder" else "nothing"
-    return CsvPrefs(delimiter=delimiter if delimiter in (";", ",") else ";", bom=bom, open_when_done=open_when,
-                    last_dir=str(settings.value(KEY_DIR, "") or ""))
+    return CsvPrefs(delimiter=delimiter if delimiter in (";", ",") else ";", bom=settings.csv_bom,
+                    open_when_done=open_when, last_dir=settings.csv_last_dir)
 
 
 def save_prefs(settings: Settings, prefs: CsvPrefs) -> None:
-    settings.set_value(KEY_DELIMITER, prefs.delimiter)
-    settings.set_value(KEY_BOM, prefs.bom)
-    settings.set_value(KEY_OPEN, prefs.open_when_done)
-    settings.set_value(KEY_DIR, prefs.last_dir)
+    settings.csv_delimiter = prefs.delimiter
+    settings.csv_bom = prefs.bom
+    settings.csv_open_when_done = prefs.open_when_done
+    settings.csv_last_dir = prefs.last_dir
 
 
 def open_result(path: Path, what: OpenWhenDone) -> bool:

@@ -67,15 +67,7 @@ from desktop.ui.downloads.model import (
 )
 from desktop.ui.widgets import named
 
-KEY_PARALLEL = "downloads/parallel"
-KEY_POLICY = "downloads/conflict_policy"
-KEY_LAST_FOLDER = "downloads/last_folder"
-DEFAULT_PARALLEL = 3
-MAX_PARALLEL = 8
-
-
-def project_folder_key(project_id: str) -> str:
-    return f"downloads/folder/{project_id or '_none'}"
+MAX_PARALLEL = 8  # the settings' downloads_parallel is clamped to 1..MAX_PARALLEL
 
 
 class ProgressDelegate(QStyledItemDelegate):
@@ -110,8 +102,8 @@ class DownloadsDock(QDockWidget):
         named(self, "downloadsDock", "Downloads")
         self.session = session
         self.settings = settings
-        parallel = self._int_setting(KEY_PARALLEL, DEFAULT_PARALLEL)
-        policy = str(settings.value(KEY_POLICY, ConflictPolicy.RENAME.value))
+        parallel = self._saved_parallel()
+        policy = settings.downloads_policy
         if policy not in {p.value for p in ConflictPolicy}:
             policy = ConflictPolicy.RENAME.value
         self.manager = manager or DownloadManager(
@@ -198,25 +190,21 @@ class DownloadsDock(QDockWidget):
         layout.addLayout(footer)
         self.setWidget(body)
 
-    def _int_setting(self, key: str, default: int) -> int:
-        try:
-            return max(1, min(MAX_PARALLEL, int(str(self.settings.value(key, default)))))
-        except (TypeError, ValueError):
-            return default
+    def _saved_parallel(self) -> int:
+        return max(1, min(MAX_PARALLEL, self.settings.downloads_parallel))
 
     # ---------------------------------------------------------------- folders
     def project_folder(self, project_id: str = "") -> Path:
         """The folder remembered for this project, else the last one used, else ~/Downloads/Slate."""
-        for key in (project_folder_key(project_id), KEY_LAST_FOLDER):
-            value = self.settings.value(key, "")
+        for value in (self.settings.downloads_folder[project_id or "_none"], self.settings.downloads_last_folder):
             if value:
-                return Path(str(value))
+                return Path(value)
         return Path(platformdirs.user_downloads_dir()) / "Slate"
 
     def set_project_folder(self, project_id: str, folder: Path | str) -> None:
         text = os.path.abspath(os.fspath(folder))
-        self.settings.set_value(project_folder_key(project_id), text)
-        self.settings.set_value(KEY_LAST_FOLDER, text)
+        self.settings.downloads_folder[project_id or "_none"] = text
+        self.settings.downloads_last_folder = text
 
     def choose_folder(self, project_id: str = "") -> Path | None:
         """Ask for a folder (starting at the project's), remember it for the project."""
@@ -321,14 +309,14 @@ class DownloadsDock(QDockWidget):
 
     def set_parallel(self, n: int) -> None:
         n = max(1, min(MAX_PARALLEL, int(n)))
-        self.settings.set_value(KEY_PARALLEL, n)
+        self.settings.downloads_parallel = n
         self.manager.set_parallel(n)
         if self.parallel_spin.value() != n:
             self.parallel_spin.setValue(n)
 
     def _policy_changed(self, _index: int) -> None:
         policy = ConflictPolicy(str(self.policy_combo.currentData()))
-        self.settings.set_value(KEY_POLICY, policy.value)
+        self.settings.downloads_policy = policy.value
         self.manager.set_conflict_policy(policy)
 
     def _context_menu(self, pos: QPoint) -> None:
@@ -399,4 +387,4 @@ class DownloadsDock(QDockWidget):
         self.clear_button.setEnabled(any(i.status.finished for i in self.manager.items))
 
 
-__all__ = ["DownloadsDock", "ProgressDelegate", "project_folder_key"]
+__all__ = ["DownloadsDock", "ProgressDelegate"]
