@@ -89,7 +89,10 @@ async def amain(app: QApplication, args: argparse.Namespace) -> int:
     try:
         if demo is not None:
             coordinator = demo.info.account("coordinator")
-            window = await controller.start_signed_in(demo.url, coordinator.email, coordinator.password)
+            # Through the demo's front door (API under /api, the event stream at /socket.io, as a studio's
+            # nginx serves Kitsu), so live updates find the stream where they would on a real server.
+            window = await controller.start_signed_in(f"{demo.site_url}/api" if demo.site_url else demo.url,
+                                                      coordinator.email, coordinator.password)
         else:
             window = await controller.start()
         log.info("started: %s shown", window.objectName())

@@ -106,6 +106,8 @@ class Settings:
     last_email = Option("session/email", "", doc="the e-mail of the saved session")
     keep_signed_in = Option("session/keep_signed_in", True, doc="keep the session in the keyring after exit")
     ca_file = Option("tls/ca_file", "", doc="a studio CA bundle, added to the OS trust store")
+    live_updates = Option("session/live_updates", True, doc="listen to Zou's event stream (no F5 needed)")
+    events_url = Option("session/events_url", "", doc="the event stream when not at the API's host /socket.io")
     # ------------------------------------------------------------ browsing
     last_project_id = Option("browse/project_id", "", doc="the project opened last")
     main_tab = Option("panes/main/tab", 0, doc="the list tab shown last (shots, assets, my tasks, playlists)")

@@ -17,6 +17,7 @@ from desktop.api.records import (
     EntityRecord,
     Person,
     Project,
+    TaskRecord,
     TaskStatus,
     TaskType,
     UserContext,
@@ -82,6 +83,9 @@ class ZouClient:
 
     async def entity(self, entity_id: str) -> Entity:
         return Entity.from_json(await self.session.get(f"/data/entities/{entity_id}"))
+
+    async def task(self, task_id: str) -> TaskRecord:
+        return cast(TaskRecord, dict(await self.session.get(f"/data/tasks/{task_id}")))
 
     async def project_assets(self, project_id: str) -> list[dict[str, Any]]:
         """Every asset of a project (canceled ones included: Zou lists them with `canceled`)."""

@@ -44,7 +44,16 @@ def default_main_window_factory() -> MainWindowFactory:
         log.info("%s not found: using the placeholder main window", MAIN_WINDOW_MODULE)
         return PlaceholderMainWindow
     module = importlib.import_module(MAIN_WINDOW_MODULE)  # errors inside it must surface, not be hidden
-    return cast(MainWindowFactory, module.MainWindow)
+    main_window = module.MainWindow
+
+    def open_main(session: ZouSession, client: ZouClient, settings: Settings, user: Person,
+                  server: ServerInfo) -> QWidget:
+        window = main_window(session, client, settings, user, server)
+        if settings.live_updates:
+            window.start_live_updates(settings.events_url or None)
+        return cast(QWidget, window)
+
+    return open_main
 
 
 def _connect(window: QWidget, signal_name: str, slot: Callable[[], Any]) -> None:

@@ -10,7 +10,7 @@ actions are `desktop.ui.main.actions`, the commands they run `desktop.ui.main.ed
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QResizeEvent, QShowEvent
@@ -35,6 +35,10 @@ from desktop.ui.panes import DetailPane, EntityPane, MyTasksPane, ProjectsPane
 from desktop.ui.panes.common import named
 from desktop.ui.playlists import PlaylistsPane
 from desktop.ui.thumbnails import ThumbnailCache
+
+if TYPE_CHECKING:
+    from desktop.api.events import StreamStatus
+    from desktop.ui.live_updates import LiveUpdates
 
 TAB_SHOTS, TAB_ASSETS, TAB_MY_TASKS, TAB_PLAYLISTS = 0, 1, 2, 3
 DETAIL_DELAY_MS = 250  # the detail follows the current row after this pause (arrowing stays cheap)
@@ -106,6 +110,8 @@ class MainWindow(QMainWindow):
         browse.on_resumed.append(self.downloads.resume_after_sign_in)  # paused by the ended session
         self.csv = CsvActions(client, settings, self)
         self.editor = browse.editor
+        self.live: LiveUpdates | None = None
+        self._live_stopped: asyncio.Future[None] | None = None
         self._build_status_bar()
         self.parts = WindowParts(self, browse, self.tabs, self.shots_pane, self.assets_pane, self.my_tasks_pane,
                                  self.detail, self.playlists_pane, self.runner, self.loading_label)
@@ -146,6 +152,8 @@ class MainWindow(QMainWindow):
         self.server_label = named(QLabel(f"{host} · Zou {self.server.version}"), "statusServer", "Server")
         self.user_label = named(QLabel(self.user.full_name or self.user.email), "statusUser", "Signed-in user")
         self.loading_label = named(QLabel(), "statusLoading", "What is loading")
+        self.live_label = named(QLabel(), "statusLive", "Live updates")
+        self.live_label.hide()  # shown once live updates start
         self.progress = named(QProgressBar(), "statusProgress", "Loading progress")
         self.progress.setRange(0, 0)
         self.progress.setMaximumWidth(140)
@@ -154,6 +162,7 @@ class MainWindow(QMainWindow):
         self.progress.hide()
         status.addWidget(self.loading_label, 1)
         status.addPermanentWidget(self.progress)
+        status.addPermanentWidget(self.live_label)
         status.addPermanentWidget(self.server_label)
         status.addPermanentWidget(self.user_label)
 
@@ -262,6 +271,28 @@ class MainWindow(QMainWindow):
         self.shots_pane.set_row_filter_factory(factory)
         self.assets_pane.set_row_filter_factory(factory)
 
+    # ================================================================ live updates
+    def start_live_updates(self, location: str | None = None) -> LiveUpdates:
+        """Listen to Zou's event stream (at the API's host, `/socket.io`, unless `location` says where):
+        what others change shows without F5. The status bar says live / reconnecting / offline."""
+        from desktop.api.events import EventStream  # python-socketio is imported only when listening
+        from desktop.ui.live_updates import LiveUpdates
+
+        if self.live is None:
+            self.live = LiveUpdates(self.browse, EventStream(self.session, location or None), self)
+            self.live_label.show()
+            self.live.status_changed.connect(self._show_live_status)
+            self.runner.run(self.live.start(), key="live")
+        return self.live
+
+    def _show_live_status(self, status: StreamStatus) -> None:
+        last = status.last_event_at.astimezone().strftime("%H:%M") if status.last_event_at else ""
+        text = {"live": "● Live", "connecting": "○ Connecting…", "reconnecting": "◌ Reconnecting…",
+                "offline": "○ Offline"}.get(str(status.state), str(status.state))
+        self.live_label.setText(f"{text} · last event {last}" if last else text)
+        self.live_label.setToolTip(f"Zou's event stream: {status.state}"
+                                   + (f" ({status.error})" if getattr(status, "error", None) else ""))
+
     # ================================================================ window life
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
@@ -282,7 +313,13 @@ class MainWindow(QMainWindow):
         self.runner.cancel_all()
         self.thumbnails.close()
         self.shutdown_downloads()
+        self._stop_live()
         super().closeEvent(event)
+
+    def _stop_live(self) -> asyncio.Future[None] | None:
+        if self.live is not None and self._live_stopped is None:
+            self._live_stopped = asyncio.ensure_future(self.live.stop())
+        return self._live_stopped
 
     def shutdown_downloads(self) -> asyncio.Future[None] | None:
         """Stop the transfers (they resume next run) and save the queue; once, whoever asks first.
@@ -303,6 +340,9 @@ class MainWindow(QMainWindow):
         future = self.shutdown_downloads()
         if future is not None:
             await future
+        live = self._stop_live()
+        if live is not None:
+            await live
 
     def sign_out_clicked(self) -> None:
         async def run() -> None:

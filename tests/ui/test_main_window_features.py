@@ -13,6 +13,7 @@ from PySide6.QtCore import QItemSelectionModel
 from pytestqt.qtbot import QtBot
 
 from desktop.csvio import CsvFormat
+from desktop.localzou import LocalZou
 from desktop.settings import Settings
 from desktop.ui.csv.options import ExportChoice
 from desktop.ui.editing import AssetEditorDialog, CastingEditor, DeleteDialog, ShotEditorDialog
@@ -191,3 +192,40 @@ def test_a_status_comment_patches_the_rows_it_changed_without_re_streaming_the_l
                     timeout=WAIT_MS)
     shown = next(t for t in window.detail.tasks_model.records() if t.get("id") == task_id)
     assert shown["task_status_id"] == wfa  # the detail's task list too, even where Zou's read lags behind
+
+
+def test_live_updates_show_another_persons_changes_without_a_reload(
+        open_window: Callable[..., OpenWindow], production: Production, qtbot: QtBot, zou_admin: ZouAdmin,
+        zou_server: LocalZou) -> None:
+    """Two real sessions: the admin writes through the API, the manager's window follows the event stream."""
+    opened = open_window(production.manager, project_id=production.project.id)
+    window, events = opened.window, opened.events
+    live = window.start_live_updates(zou_server.events_url)
+    qtbot.waitUntil(lambda: window.live_label.text().startswith("● Live"), timeout=WAIT_MS)
+    project = production.project
+    task_id, shot_id = project.tasks[("SQ01/SH030", "Animation")], project.shots["SQ01/SH030"]
+    retake = str(project.statuses["retake"]["id"])
+    events.loaded.clear()
+
+    def row_task_status() -> str:
+        for row in window.shots_pane.source.table.row_dicts():  # type: ignore[union-attr]
+            for task in row["tasks"]:
+                if task["id"] == task_id:
+                    return str(task["task_status_id"])
+        return ""
+
+    def row_name() -> str:
+        return next(str(r["name"]) for r in window.shots_pane.source.table.row_dicts()  # type: ignore[union-attr]
+                    if r["id"] == shot_id)
+
+    zou_admin.post(f"/actions/tasks/{task_id}/comment", {"task_status_id": retake, "comment": "Live retake"})
+    qtbot.waitUntil(lambda: row_task_status() == retake, timeout=WAIT_MS)
+    new_name = unique("SH030-live")[:20]
+    zou_admin.put(f"/data/entities/{shot_id}", {"name": new_name})
+    qtbot.waitUntil(lambda: row_name() == new_name, timeout=WAIT_MS)
+    assert "shot" not in events.loaded and "asset" not in events.loaded, events.loaded  # patched, not re-read
+    other = zou_admin.post("/data/projects", {"name": unique("Elsewhere")})
+    zou_admin.put(f"/data/projects/{other['id']}", {"description": "not the open project"})
+    qtbot.waitUntil(lambda: live.events_ignored >= 1, timeout=WAIT_MS)  # another project's: dropped at once
+    zou_admin.put(f"/data/entities/{shot_id}", {"name": "SH030"})
+    qtbot.waitUntil(lambda: row_name() == "SH030", timeout=WAIT_MS)

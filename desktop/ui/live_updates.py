@@ -1,0 +1,195 @@
+"""Zou's event stream applied to what is shown: every event becomes a `Changes`, applied like a write.
+
+`LiveUpdates` listens to one `EventStream` (`desktop.api.events`) for the browse session. Events of a
+project that is not open are dropped at once (a string compare). The others are mapped to `Changes` and
+batched: everything that arrives within one frame (`BATCH_MS`) is merged and applied once, so a burst of
+a thousand events costs one model update, not a thousand. Events that carry only ids (an entity updated, a
+task assigned) are completed by one read of that record, never by re-reading a list.
+
+After a gap (the stream was down), a manager catches up from Zou's event log (`catch_up`, `after=` the
+last event seen); others, whom Zou refuses that log, re-read what is shown (`BrowseSession.refresh`).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from desktop.api import changes
+from desktop.api import errors as E
+from desktop.api.changes import Changes, EntityUpdate, TaskUpdate
+from desktop.api.events import (
+    CastingUpdate,
+    CatchUpRefused,
+    CommentEvent,
+    EntityEvent,
+    EventStream,
+    PreviewFileEvent,
+    ProjectEvent,
+    StreamStatus,
+    TaskAssignment,
+    TaskEvent,
+    TaskStatusChanged,
+    ZouEvent,
+    catch_up,
+)
+from desktop.ui.browse_session import BrowseSession
+
+log = logging.getLogger(__name__)
+
+BATCH_MS = 16  # events arriving within one frame are applied together
+
+
+class LiveUpdates(QObject):
+    status_changed = Signal(object)  # StreamStatus
+    applied = Signal(object)  # the merged Changes of one batch (tests and the benchmark time the repaint)
+
+    def __init__(self, browse: BrowseSession, stream: EventStream, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.browse, self.stream = browse, stream
+        self._pending: list[Changes] = []
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(BATCH_MS)
+        self._timer.timeout.connect(self._flush)
+        self.events_seen = 0
+        self.events_ignored = 0  # another project's
+        self._remove = [stream.add_listener(self.on_event), stream.add_status_listener(self._on_status)]
+
+    async def start(self) -> None:
+        await self.stream.start()
+
+    async def stop(self) -> None:
+        for remove in self._remove:
+            remove()
+        self._remove = []
+        self._timer.stop()
+        await self.stream.stop()
+
+    # ------------------------------------------------------------ events
+    def on_event(self, event: ZouEvent) -> None:
+        self.events_seen += 1
+        browse = self.browse
+        if browse.closed:
+            return
+        if isinstance(event, TaskAssignment) and event.person_id == browse.user.id:
+            browse.reload_my_tasks()  # my to-do changed, whatever the project
+        project = browse.project
+        if event.project_id and (project is None or event.project_id != project.id):
+            self.events_ignored += 1
+            return
+        change = self.changes_of(event)
+        if change is not None:
+            self._queue(change)
+
+    def changes_of(self, event: ZouEvent) -> Changes | None:
+        """What the event changed, when the event says it; None when a read must complete it first."""
+        if isinstance(event, TaskStatusChanged):
+            if not event.new_task_status_id:
+                return None
+            return Changes(tasks=(TaskUpdate(event.task_id, "", {"task_status_id": event.new_task_status_id}),),
+                           origin="event")
+        if isinstance(event, TaskAssignment):
+            self._read_later(self._task_assignees(event.task_id))
+            return None
+        if isinstance(event, TaskEvent):  # a task created, updated or deleted: its entity's detail
+            self._read_later(self._task_entity(event.task_id))
+            return None
+        if isinstance(event, CommentEvent):
+            if not event.task_id:
+                return None
+            fields: dict[str, Any] = {"task_status_id": event.task_status_id} if event.task_status_id else {}
+            return Changes(tasks=(TaskUpdate(event.task_id, "", fields),) if fields else (),
+                           threads=frozenset({event.task_id}), origin="event")
+        if isinstance(event, CastingUpdate):
+            return Changes(casting=frozenset({event.entity_id, *event.added_asset_ids, *event.removed_asset_ids}),
+                           origin="event")
+        if isinstance(event, EntityEvent):
+            return self._entity_changes(event)
+        if isinstance(event, PreviewFileEvent):
+            return Changes(threads=frozenset({event.task_id}), origin="event") if event.task_id else None
+        if isinstance(event, ProjectEvent):
+            return changes.unknown("event")  # statuses, task types or descriptors of the open project
+        return None
+
+    def _entity_changes(self, event: EntityEvent) -> Changes | None:
+        kind = event.kind
+        if kind in ("sequence", "episode"):  # names joined into the shot rows
+            return Changes(lists=frozenset({"shot"}), origin="event") if event.action != "new" else None
+        if kind not in ("shot", "asset"):
+            return None
+        if event.action in ("new", "delete"):
+            return Changes(entities=(EntityUpdate(kind, event.entity_id, {"id": event.entity_id}),),
+                           lists=frozenset({kind}), origin="event")
+        self._read_later(self._entity(kind, event.entity_id))
+        return None
+
+    # ------------------------------------------------------------ reads that complete an event
+    def _read_later(self, coro: Any) -> None:
+        self.browse.runner.run(coro)
+
+    async def _entity(self, kind: str, entity_id: str) -> None:
+        client = self.browse.client
+        try:
+            entity = await (client.shot(entity_id) if kind == "shot" else client.asset(entity_id))
+        except E.NotFound:
+            self._queue(Changes(lists=frozenset({kind}), origin="event"))  # gone meanwhile
+            return
+        self._queue(changes.entity_saved(kind, entity, origin="event"))
+
+    async def _task_assignees(self, task_id: str) -> None:
+        task = await self.browse.client.task(task_id)
+        self._queue(Changes(tasks=(TaskUpdate(task_id, str(task.get("entity_id") or ""),
+                                              {"assignees": list(task.get("assignees") or [])}),),
+                            origin="event"))
+
+    async def _task_entity(self, task_id: str) -> None:
+        try:
+            task = await self.browse.client.task(task_id)
+        except E.NotFound:
+            return
+        entity_id = str(task.get("entity_id") or "")
+        if entity_id:
+            self._queue(Changes(entities=(EntityUpdate("", entity_id, {"id": entity_id}),), origin="event"))
+
+    # ------------------------------------------------------------ batching
+    def _queue(self, change: Changes) -> None:
+        self._pending.append(change)
+        if not self._timer.isActive():
+            self._timer.start()
+
+    def _flush(self) -> None:
+        pending, self._pending = self._pending, []
+        if not pending or self.browse.closed:
+            return
+        merged = pending[0]
+        for change in pending[1:]:
+            merged = merged | change
+        self.browse.apply(merged)
+        self.applied.emit(merged)
+
+    # ------------------------------------------------------------ connection state, catch-up
+    def _on_status(self, status: StreamStatus) -> None:
+        self.status_changed.emit(status)
+        if status.resumed and status.catch_up_after is not None and not self.browse.closed:
+            self.browse.runner.run(self.catch_up(status))
+
+    async def catch_up(self, status: StreamStatus) -> None:
+        """The stream was down: apply what was missed (managers), or re-read what is shown (others)."""
+        browse = self.browse
+        after = status.catch_up_after
+        project = browse.project
+        if after is None or project is None:
+            return
+        try:
+            missed = await catch_up(browse.session, after, project_id=project.id)
+        except CatchUpRefused:
+            browse.refresh()  # an artist: Zou keeps its log for managers
+            return
+        if not missed.complete:
+            browse.refresh()  # too much happened: reading again is cheaper than replaying
+            return
+        for event in missed.events:
+            self.on_event(event)
