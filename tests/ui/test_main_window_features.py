@@ -229,3 +229,30 @@ def test_live_updates_show_another_persons_changes_without_a_reload(
     qtbot.waitUntil(lambda: live.events_ignored >= 1, timeout=WAIT_MS)  # another project's: dropped at once
     zou_admin.put(f"/data/entities/{shot_id}", {"name": "SH030"})
     qtbot.waitUntil(lambda: row_name() == "SH030", timeout=WAIT_MS)
+
+
+def test_after_the_event_stream_drops_a_manager_catches_up_what_was_missed(
+        open_window: Callable[..., OpenWindow], production: Production, qtbot: QtBot, zou_admin: ZouAdmin,
+        zou_server: LocalZou) -> None:
+    window = open_window(production.manager, project_id=production.project.id).window
+    window.start_live_updates(zou_server.events_url)
+    qtbot.waitUntil(lambda: window.live_label.text().startswith("● Live"), timeout=WAIT_MS)
+    project = production.project
+    task_id = project.tasks[("SQ02/SH010", "Layout")]
+    wfa = str(project.statuses["wfa"]["id"])
+
+    def row_task_status() -> str:
+        for row in window.shots_pane.source.table.row_dicts():  # type: ignore[union-attr]
+            for task in row["tasks"]:
+                if task["id"] == task_id:
+                    return str(task["task_status_id"])
+        return ""
+
+    zou_server.stop_event_stream(kill=True)
+    try:
+        qtbot.waitUntil(lambda: "Live" not in window.live_label.text(), timeout=WAIT_MS)
+        zou_admin.post(f"/actions/tasks/{task_id}/comment", {"task_status_id": wfa, "comment": "Missed live"})
+    finally:
+        zou_server.start_event_stream()
+    qtbot.waitUntil(lambda: row_task_status() == wfa, timeout=60_000)  # from Zou's event log, after the gap
+    assert window.live_label.text().startswith("● Live")
