@@ -17,7 +17,7 @@ from typing import Any, cast
 
 import keyring.errors
 from PySide6.QtCore import QObject, QTimer
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QApplication, QWidget
 
 from desktop.api import Person, ServerInfo, SignedIn, TokenStore, ZouClient, ZouSession, probe_server
 from desktop.api import errors as E
@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 MainWindowFactory = Callable[[ZouSession, ZouClient, Settings, Person, ServerInfo], QWidget]
 MAIN_WINDOW_MODULE = "desktop.ui.main_window"
+SHEET_MIN_SIZE = (480, 520)  # the sign-in sheet's card (440 px wide) with its margins
 # Revoking on exit (when the user did not ask to stay signed in) must not hold the app open for long.
 SIGN_OUT_ON_EXIT_TIMEOUT_S = 3.0
 
@@ -230,12 +231,31 @@ class AppController(QObject):
         if self.security_dialog is not None:
             self.security_dialog.close()  # a window-modal dialog would block the sheet
         log.info("session ended mid-use: asking to sign in again")
-        sheet = SessionExpiredSheet(self.main_window, self.session, self.server, self.email)
+        sheet = SessionExpiredSheet(self._sheet_host(self.main_window), self.session, self.server, self.email)
         sheet.signed_in.connect(self._signed_in_again)
         sheet.sign_out_requested.connect(lambda: self.runner.run(self.sign_out(), key="sign-out"))
         sheet.present()
         self.sheet = sheet
         return sheet
+
+    @staticmethod
+    def _sheet_host(main: QWidget) -> QWidget:
+        """Where the sign-in sheet goes: over the main window, or over the editing dialog open on it.
+
+        A window-modal dialog (an entity editor, the status dialog...) blocks input to the window under it,
+        so a sheet there could not be used and the only way out would drop what the dialog holds. Over the
+        dialog, the sheet takes the password; once signed in it goes, and the dialog is as it was."""
+        modal = QApplication.activeModalWidget()
+        if modal is None or modal is main:
+            return main
+        parent = modal.parentWidget()
+        while parent is not None and parent is not main:
+            parent = parent.parentWidget()
+        if parent is None:
+            return main
+        # The sheet's card needs room: a small dialog grows to hold it while the sheet is up.
+        modal.resize(max(modal.width(), SHEET_MIN_SIZE[0]), max(modal.height(), SHEET_MIN_SIZE[1]))
+        return modal
 
     def _signed_in_again(self, _result: object) -> None:
         if self.sheet is not None:

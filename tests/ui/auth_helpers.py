@@ -77,9 +77,14 @@ def child[T: QWidget](parent: QWidget, cls: type[T], name: str) -> T:
     return found
 
 
-def click(qtbot: QtBot, parent: QWidget, name: str) -> None:
+def click(qtbot: QtBot, parent: QWidget, name: str, *, enabled_within_ms: int = 5000) -> None:
+    """Click a button as a person would: once it is enabled (a sign-in in flight disables the form until its
+    answer is shown, which on a loaded machine can trail the message the test waited for)."""
     button = child(parent, QAbstractButton, name)
-    assert button.isEnabled(), f"{name} is disabled"
+    try:
+        qtbot.waitUntil(button.isEnabled, timeout=enabled_within_ms)
+    except Exception as exc:  # pytest-qt's TimeoutError
+        raise AssertionError(f"{name} is disabled") from exc
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
 
 

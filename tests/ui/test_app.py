@@ -264,6 +264,42 @@ def test_expired_session_mid_use_asks_again_and_keeps_the_place(
     shut_down(qtbot, controller)
 
 
+def test_a_session_ending_under_an_open_edit_dialog_asks_over_the_dialog_and_keeps_what_was_typed(
+        qtbot: QtBot, app_settings: Settings, connections: Connections, keyring_store: object,
+        zou_server: LocalZou, user: TestUser) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QDialog, QVBoxLayout
+
+    controller = start(qtbot, app_settings, connections, factory=StandInMainWindow)
+    main = sign_in_through(qtbot, controller, zou_server.url, user)
+    assert isinstance(main, StandInMainWindow)
+    dialog = QDialog(main)  # as the entity editors open: window-modal on the main window, never exec()
+    dialog.setObjectName("standInEditor")
+    dialog.setWindowModality(Qt.WindowModality.WindowModal)
+    field = QLineEdit(dialog)
+    field.setObjectName("editorDraft")
+    QVBoxLayout(dialog).addWidget(field)
+    dialog.resize(300, 120)
+    dialog.open()
+    type_into(qtbot, dialog, "editorDraft", "Frames 1001-1096, new camera")
+    session = controller.session
+    assert session is not None and session.tokens is not None
+    real = session.tokens
+    run_async(qtbot, connections.session(zou_server.url, tokens=real).sign_out())
+    session.set_tokens(Tokens(access=forge_token(zou_server.secret_key, user.id), refresh=real.refresh))
+    main.runner.run(main.load(), key="load")  # the dialog's save, or any call: the refresh is refused
+    qtbot.waitUntil(lambda: controller.sheet is not None and controller.sheet.isVisible(), timeout=WAIT_MS)
+    sheet = controller.sheet
+    assert sheet is not None and sheet.parentWidget() is dialog  # over the dialog: it can take the password
+    assert dialog.isVisible() and dialog.width() >= 440
+    type_into(qtbot, sheet, "passwordField", user.password)
+    click(qtbot, sheet, "signInButton")
+    qtbot.waitUntil(lambda: controller.sheet is None and main.resumed == 1, timeout=WAIT_MS)
+    assert dialog.isVisible() and child(dialog, QLineEdit, "editorDraft").text() == "Frames 1001-1096, new camera"
+    dialog.reject()
+    shut_down(qtbot, controller)
+
+
 def test_the_log_file_never_holds_secrets(
         qtbot: QtBot, app_settings: Settings, connections: Connections, keyring_store: object, tmp_path: Path,
         zou_server: LocalZou, user: TestUser) -> None:
