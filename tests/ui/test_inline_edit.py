@@ -385,3 +385,30 @@ def test_ctrl_z_undoes_an_inline_edit_on_the_server(qtbot: QtBot, open_window: O
     qtbot.waitUntil(lambda: loaded.count("asset") > before, timeout=WAIT_MS)  # the lists reload
     assert shown(pane, asset["id"], "name") == "asset1"
     assert pane.model.data(index_of(pane, asset["id"], "name"), Role.EntityId) == asset["id"]
+
+
+def test_a_cell_typed_as_the_session_ends_is_kept_and_saved_after_signing_in_again(
+        qtbot: QtBot, open_window: OpenWindowFactory, seeded: EditProject, zou_admin: ZouAdmin,
+        zou_server: LocalZou) -> None:
+    from desktop.api import ZouSession
+    from desktop.api.tokens import Tokens
+    from tests.helpers.zou import forge_token
+
+    window = on_shots(open_window(seeded.manager, project_id=seeded.id))
+    pane, shot, session = window.shots_pane, seeded.shots[-1], window.session
+    real = session.tokens
+    assert real is not None
+    # Signed out elsewhere (both tokens revoked) and the access token expired: the save's refresh is refused.
+    other = ZouSession(zou_server.url, tokens=real)
+    run_async(qtbot, other.sign_out())
+    run_async(qtbot, other.aclose())
+    session.set_tokens(Tokens(access=forge_token(zou_server.secret_key, seeded.manager.id), refresh=real.refresh))
+    type_into_cell(qtbot, pane, shot["id"], "description", "Crowd pass, typed as the session ended")
+    wait_idle(qtbot, pane)
+    assert shown(pane, shot["id"], "description") == "Crowd pass, typed as the session ended"  # not rolled back
+    assert pane.inline_edit.message.text().startswith("Not saved yet: your session has ended")
+    assert zou_admin.get(f"/data/entities/{shot['id']}")["description"] != "Crowd pass, typed as the session ended"
+    run_async(qtbot, session.sign_in(seeded.manager.email, seeded.manager.password))
+    with qtbot.waitSignal(pane.inline_edit.saved, timeout=WAIT_MS):
+        window.resume_after_sign_in()
+    assert zou_admin.get(f"/data/entities/{shot['id']}")["description"] == "Crowd pass, typed as the session ended"

@@ -313,6 +313,7 @@ class EntityPane(QWidget):
         browse.load_failed.connect(self._on_load_failed)
         browse.changes_applied.connect(self.apply_changes)
         self.retry_requested.connect(lambda: browse.retry(kind))
+        browse.on_resumed.append(self.inline_edit.replay_after_sign_in)
         self.inline_edit.saved.connect(
             lambda _eid, entity: browse.apply(changes.entity_saved(kind, entity, origin="inline")))
 

@@ -55,6 +55,7 @@ class InlineCellEditor(QObject):
                                       announce=lambda conflict: self.show_message(str(conflict), "warn"))
         self._pending: dict[tuple[str, str], CellEdit] = {}  # (entity id, key) -> the edit being saved
         self._locks: dict[str, asyncio.Lock] = {}
+        self._expired: list[CellEdit] = []  # typed while the session was ending: saved after re-sign-in
         self.message = named(MessageLabel(pane), f"{pane.prefix}EditMessage",
                              f"{pane.noun.capitalize()} editing message")
         layout = pane.layout()
@@ -87,6 +88,15 @@ class InlineCellEditor(QObject):
             return
         self._pending[(edit.entity_id, edit.key)] = edit
         self.runner.run(self.save(edit))
+
+    def replay_after_sign_in(self) -> None:
+        """The user signed in again: save the cell edits the ended session could not."""
+        edits, self._expired = self._expired, []
+        if self.editor is None:
+            return
+        for edit in edits:
+            self._pending[(edit.entity_id, edit.key)] = edit
+            self.runner.run(self.save(edit))
 
     async def save(self, edit: CellEdit) -> bool:
         """Save one cell; True when the server has it. Errors are shown in the pane, never raised."""
@@ -130,6 +140,13 @@ class InlineCellEditor(QObject):
         self.saved.emit(edit.entity_id, entity)
 
     def _failed(self, edit: CellEdit, exc: BaseException, server_entity: Any = None) -> None:
+        if isinstance(exc, E.SessionExpired):
+            # Nothing was refused: the session ended. Keep showing what was typed and save it once the user
+            # has signed in again (`replay_after_sign_in`), checked against what the cell showed as before.
+            self._expired.append(edit)
+            self.show_message(f"Not saved yet: your session has ended. Sign in again and "
+                              f"“{show_value(edit.new)}” is saved.", "warn")
+            return
         if not isinstance(exc, E.ZouError):
             log.warning("inline edit of %s failed", edit.key, exc_info=exc)
         name, label = self._name(edit), self._label(edit)
