@@ -245,6 +245,8 @@ class GazuWorker:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()  # ours to close (a pipe left to the GC is a ResourceWarning)
 
 
 # ---------------------------------------------------------------------------------------------- running

@@ -175,7 +175,7 @@ async def killed_mid_load(ctx: Ctx) -> Outcome:
 
 @scenario("network", "connection reset mid-download")
 async def reset_mid_download(ctx: Ctx) -> Outcome:
-    from desktop.api import download_sources as ds
+    from desktop.api.downloads import sources as ds
     from desktop.api.downloads import DownloadManager, Status
     from tests.helpers.editing import seed_edit_project
 
@@ -521,7 +521,7 @@ async def invalid_urls(ctx: Ctx) -> Outcome:
 
 @scenario("input", "path-traversal and Windows-reserved file names")
 async def bad_file_names(ctx: Ctx) -> Outcome:
-    from desktop.api.filenames import sanitize_filename
+    from desktop.api.downloads.filenames import sanitize_filename
 
     names = ["../../etc/passwd", "..\\..\\boot.ini", "CON", "nul.txt", "a:b*c?.png", " trailing. ", "\x00x"]
     safe = [sanitize_filename(n) for n in names]
