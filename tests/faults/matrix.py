@@ -175,8 +175,8 @@ async def killed_mid_load(ctx: Ctx) -> Outcome:
 
 @scenario("network", "connection reset mid-download")
 async def reset_mid_download(ctx: Ctx) -> Outcome:
-    from desktop.api.downloads import sources as ds
     from desktop.api.downloads import DownloadManager, Status
+    from desktop.api.downloads import sources as ds
     from tests.helpers.editing import seed_edit_project
 
     seeded = seed_edit_project(ctx.admin, n_shots=1, n_assets=0)
