@@ -12,21 +12,21 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import QLabel, QMainWindow, QProgressBar, QSplitter, QTabWidget
 
 from desktop import APP_NAME
 from desktop.api import Person, ServerInfo, ZouClient, ZouSession
-from desktop.api.records import Project, UserTask
+from desktop.api.records import Project
 from desktop.asyncqt import TaskRunner
 from desktop.models.filtering import RowFilterFactory
-from desktop.models.lists import user_task_kind
 from desktop.settings import Settings
 from desktop.ui.browse_session import BrowseSession
 from desktop.ui.csv import CsvActions
 from desktop.ui.downloads import DownloadsDock
 from desktop.ui.main.actions import MainActions
+from desktop.ui.main.detail_follow import DetailFollower
 from desktop.ui.main.edit_commands import EditCommands
 from desktop.ui.main.file_commands import FileCommands
 from desktop.ui.main.parts import WindowParts
@@ -41,7 +41,6 @@ if TYPE_CHECKING:
     from desktop.ui.live_updates import LiveUpdates
 
 TAB_SHOTS, TAB_ASSETS, TAB_MY_TASKS, TAB_PLAYLISTS = 0, 1, 2, 3
-DETAIL_DELAY_MS = 250  # the detail follows the current row after this pause (arrowing stays cheap)
 
 
 class MainWindow(QMainWindow):
@@ -74,11 +73,7 @@ class MainWindow(QMainWindow):
                                     "playlistsPane", "Playlists pane")
         for pane in (self.shots_pane, self.assets_pane):
             pane.set_thumbnail_source(self.thumbnails)
-            pane.activated.connect(self._on_entity_activated)
-            pane.current_changed.connect(self._on_current_entity_changed)
             self.thumbnails.preview_ready.connect(pane.source.on_thumbnail_ready)
-        self.my_tasks_pane.task_activated.connect(self._on_my_task_activated)
-        self.detail.entity_requested.connect(self.open_entity)
 
         self.tabs = named(QTabWidget(), "mainTabs", "Lists")
         self.tabs.addTab(self.shots_pane, "&Shots")
@@ -96,12 +91,6 @@ class MainWindow(QMainWindow):
         self.splitter.setSizes([220, 900, 380])
         self.setCentralWidget(self.splitter)
 
-        self._detail_timer = QTimer(self)
-        self._detail_timer.setSingleShot(True)
-        self._detail_timer.setInterval(DETAIL_DELAY_MS)
-        self._detail_timer.timeout.connect(self._open_current_entity)
-        self._pending_current: tuple[str, str] | None = None
-
         # ---------------------------------------------------------------- features
         self.downloads = DownloadsDock(session, settings, self)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.downloads)
@@ -115,6 +104,7 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self.parts = WindowParts(self, browse, self.tabs, self.shots_pane, self.assets_pane, self.my_tasks_pane,
                                  self.detail, self.playlists_pane, self.runner, self.loading_label)
+        self.follower = DetailFollower(self.parts)
         self.edits = EditCommands(self.parts)
         self.files = FileCommands(self.parts, self.csv, self.downloads)
         self.csv.finished.connect(lambda text: self.statusBar().showMessage(text, 8000))
@@ -212,47 +202,10 @@ class MainWindow(QMainWindow):
             self.loading_label.setText(text)
         self.progress.setVisible(busy or self.runner.busy)
 
-    # ================================================================ the detail follows the lists
-    def _on_current_entity_changed(self, kind: str, entity_id: str) -> None:
-        self._pending_current = (kind, entity_id) if entity_id else None
-        if entity_id:
-            self._detail_timer.start()
-        else:
-            self._detail_timer.stop()
-
-    def _open_current_entity(self) -> None:
-        if self._pending_current is not None:
-            kind, entity_id = self._pending_current
-            if (kind, entity_id) != (self.detail.kind, self.detail.entity_id):
-                self.open_entity(kind, entity_id)
-
-    def _on_entity_activated(self, kind: str, entity_id: str) -> None:
-        self._detail_timer.stop()
-        self._pending_current = None
-        self.open_entity(kind, entity_id)
-        self.detail.tasks.setFocus(Qt.FocusReason.OtherFocusReason)
-
-    def _on_my_task_activated(self, task: UserTask) -> None:
-        self.open_entity(user_task_kind(task), task.entity_id, task.id, project_id=task.project_id)
-
     def open_entity(self, kind: str, entity_id: str, task_id: str | None = None, *,
                     project_id: str | None = None) -> None:
-        """Show a shot or an asset in the detail pane, titled at once from its row when it is listed."""
-        title = self._title_hint(kind, entity_id)
-        self.browse.open_entity(kind, entity_id, task_id, project_id=project_id, title=title)
-
-    def _title_hint(self, kind: str, entity_id: str) -> str:
-        if kind not in ("shot", "asset"):
-            return ""
-        pane = self.parts.pane(kind)
-        row = pane.model.row_of_entity(entity_id) if pane.source.rowCount() else None
-        src = pane.model.source_row(row) if row is not None else None
-        if src is None:
-            return ""
-        values = pane.source.row_values(src)
-        parts = ([values.get("sequence_name"), values.get("name")] if kind == "shot"
-                 else [values.get("asset_type_name"), values.get("name")])
-        return " / ".join(str(p) for p in parts if p)
+        """Show a shot or an asset in the detail pane (see `DetailFollower`)."""
+        self.follower.open_entity(kind, entity_id, task_id, project_id=project_id)
 
     # ================================================================ keyboard
     def show_tab(self, index: int) -> None:
@@ -308,7 +261,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self._closing = True
         self.window_state.save()
-        self._detail_timer.stop()
+        self.follower.stop()
         self.browse.close()
         self.runner.cancel_all()
         self.thumbnails.close()
