@@ -210,7 +210,9 @@ def main_window_shots(out: Path) -> int:
     demo = start_demo()
     try:
         ini = Path(tempfile.mkdtemp(prefix="slate-shots-")) / "slate.ini"
-        shots = MainWindowScreens(out, QSettings(str(ini), QSettings.Format.IniFormat), demo.url,
+        # Through the demo's front door (API under /api, events at /socket.io), as the app itself signs in.
+        shots = MainWindowScreens(out, QSettings(str(ini), QSettings.Format.IniFormat),
+                                  f"{demo.site_url}/api" if demo.site_url else demo.url,
                                   demo.info.account("coordinator"))
         return int(qasync.run(shots.take_all()))
     finally:
@@ -265,6 +267,7 @@ class MainWindowScreens:
             session = connections.session(server.api_url)
             outcome = await session.sign_in(self.account.email, self.account.password)  # type: ignore[attr-defined]
             window = MainWindow(session, ZouClient(session), self.settings, outcome.user, server)  # type: ignore[attr-defined]
+            window.start_live_updates()
             loaded: list[str] = []
             window.loaded.connect(loaded.append)
             window.resize(1560, 940)
@@ -279,8 +282,8 @@ class MainWindowScreens:
                 await self.until(lambda: {"shot", "asset"} <= set(loaded), "the short film")
             pane = window.shots_pane
             pane.select_entity(first_with_preview(pane))
-            window._open_current_entity()
-            await self.until(lambda: window.detail.entity_id and not window.runner.busy, "the shot's detail")
+            window.open_entity("shot", pane.current_entity_id() or "")
+            await self.until(lambda: window.detail.entity_id and not window.browse.runner.busy, "the shot's detail")
             await asyncio.sleep(1.5)  # thumbnails of the visible rows and the preview arrive
             self.save_screen(window, "main-window.png")
 
@@ -292,11 +295,12 @@ class MainWindowScreens:
             window.show_tab(TAB_ASSETS)
             assets = window.assets_pane
             assets.select_entity(first_with_preview(assets))
-            window._open_current_entity()
-            await self.until(lambda: window.detail.entity_id and not window.runner.busy, "the asset's detail")
+            window.open_entity("asset", assets.current_entity_id() or "")
+            await self.until(lambda: window.detail.entity_id and not window.browse.runner.busy, "the asset's detail")
             await asyncio.sleep(1.5)
             self.save_screen(window, "demo-main-window.png")
             window.close()
+            await window.shutdown()
             await session.aclose()
         finally:
             await connections.aclose()
