@@ -44,11 +44,12 @@ def default_main_window_factory() -> MainWindowFactory:
 
         log.info("%s not found: using the placeholder main window", MAIN_WINDOW_MODULE)
         return PlaceholderMainWindow
-    module = importlib.import_module(MAIN_WINDOW_MODULE)  # errors inside it must surface, not be hidden
-    main_window = module.MainWindow
 
     def open_main(session: ZouSession, client: ZouClient, settings: Settings, user: Person,
                   server: ServerInfo) -> QWidget:
+        # Imported when first needed, not at start: the sign-in window shows without the panes, models and
+        # filter engine loaded (cold start). Errors inside the module still surface, here.
+        main_window = importlib.import_module(MAIN_WINDOW_MODULE).MainWindow
         window = main_window(session, client, settings, user, server)
         if settings.live_updates:
             window.start_live_updates(settings.events_url or None)
