@@ -12,6 +12,7 @@ last event seen); others, whom Zou refuses that log, re-read what is shown (`Bro
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from typing import Any
 
@@ -82,7 +83,15 @@ class LiveUpdates(QObject):
             return
         change = self.changes_of(event)
         if change is not None:
-            self._queue(change)
+            self._queue(self._signed(change, event))
+
+    def _signed(self, change: Changes, event: ZouEvent) -> Changes:
+        """Name the author where the event does (comments, status changes), for "changed by NAME"."""
+        person_id = getattr(event, "person_id", None)
+        person = self.browse.lookups.persons.get(person_id) if isinstance(person_id, str) else None
+        if person is None or person.id == self.browse.user.id:
+            return change
+        return dataclasses.replace(change, extra={**change.extra, "by": person.full_name or person.email})
 
     def changes_of(self, event: ZouEvent) -> Changes | None:
         """What the event changed, when the event says it; None when a read must complete it first."""

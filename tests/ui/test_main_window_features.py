@@ -256,3 +256,27 @@ def test_after_the_event_stream_drops_a_manager_catches_up_what_was_missed(
         zou_server.start_event_stream()
     qtbot.waitUntil(lambda: row_task_status() == wfa, timeout=60_000)  # from Zou's event log, after the gap
     assert window.live_label.text().startswith("● Live")
+
+
+def test_an_open_edit_dialog_is_told_when_someone_else_changes_its_shot_and_keeps_what_was_typed(
+        open_window: Callable[..., OpenWindow], production: Production, qtbot: QtBot, zou_admin: ZouAdmin,
+        zou_server: LocalZou) -> None:
+    from PySide6.QtWidgets import QLineEdit
+
+    window = open_window(production.manager, project_id=production.project.id).window
+    window.start_live_updates(zou_server.events_url)
+    qtbot.waitUntil(lambda: window.live_label.text().startswith("● Live"), timeout=WAIT_MS)
+    shot_id = production.project.shots["SQ01/SH020"]
+    window.show_tab(TAB_SHOTS)
+    assert window.shots_pane.select_entity(shot_id)
+    task = window.edits.edit_selected()
+    assert task is not None
+    dialog = run_async(qtbot, task)
+    assert isinstance(dialog, ShotEditorDialog)
+    name = dialog.findChild(QLineEdit, "nameField")
+    name.setText("SH020-mine")
+    zou_admin.put(f"/data/entities/{shot_id}", {"description": "changed by the admin"})
+    qtbot.waitUntil(lambda: "changed this on the server since you opened it" in dialog.message.text(),
+                    timeout=WAIT_MS)
+    assert name.text() == "SH020-mine"  # never overwritten by the event
+    dialog.reject()

@@ -32,12 +32,19 @@ from desktop.ui.panes import EntityPane
 BULK_FETCHES = 6  # entities fetched in parallel for the bulk edit dialog
 
 
+def change_author(change: changes.Changes) -> str:
+    """Who made a change, as the event said ("Someone else" when Zou's event names nobody)."""
+    name = change.extra.get("by") if change.extra else None
+    return str(name) if name else "Someone else"
+
+
 class EditCommands(QObject):
     def __init__(self, parts: WindowParts) -> None:
         super().__init__(parts.window)
         self.parts = parts
         self.browse = parts.browse
         self.dialogs: list[QWidget] = []  # the editing dialogs open now (tests and automation read them)
+        parts.browse.changes_applied.connect(self._warn_open_dialogs)
 
     # ------------------------------------------------------------ plumbing
     def _open_dialog(self, dialog: Any) -> Any:
@@ -50,6 +57,27 @@ class EditCommands(QObject):
         if dialog in self.dialogs:
             self.dialogs.remove(dialog)
         dialog.deleteLater()
+
+    def _warn_open_dialogs(self, change: changes.Changes) -> None:
+        """Someone else changed what an open dialog edits: say so in it. Nothing typed is replaced; the
+        save compares with their version (the conflict dialog when both changed the same field)."""
+        if "event" not in change.origin:
+            return
+        touched = change.entity_ids()
+        for dialog in self.dialogs:
+            entity = getattr(dialog, "entity", None)
+            task = getattr(dialog, "task", None)
+            mine = {str(entity.get("id"))} if isinstance(entity, dict) else set()
+            if isinstance(task, dict):
+                mine |= {str(task.get("entity_id") or "")}
+                if task.get("id") in change.task_ids():
+                    mine.add(str(task.get("entity_id") or task.get("id")))
+            if mine & touched or (isinstance(task, dict) and task.get("id") in change.task_ids()):
+                message = getattr(dialog, "message", None)
+                if message is not None:
+                    message.show_message(f"{change_author(change)} changed this on the server since you opened "
+                                         "it. What you typed is kept: saving compares it with their version.",
+                                         "warn")
 
     def _apply(self, change: changes.Changes) -> None:
         if not self.browse.closed:

@@ -356,6 +356,12 @@ class EntityPane(QWidget):
 
     def apply_changes(self, change: changes.Changes) -> None:
         """Patch the rows a write changed (fields of an entity, statuses of its tasks); nothing is re-read."""
+        editing = self.table.state() == QAbstractItemView.State.EditingState
+        if editing and "event" in change.origin and self.current_entity_id() in change.entity_ids():
+            # A cell of this row is being typed in: the editor keeps what is typed; the save compares.
+            by = change.extra.get("by") if change.extra else None
+            self.inline_edit.show_message(f"{by or 'Someone else'} changed this row on the server while you "
+                                          "type: saving compares your value with theirs.", "warn")
         for update in change.entities:
             if update.kind == self.kind and update.entity_id and set(update.fields) - {"id"}:
                 self.inline_edit.merge(update.entity_id, update.fields)
