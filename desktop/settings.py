@@ -108,6 +108,8 @@ class Settings:
     ca_file = Option("tls/ca_file", "", doc="a studio CA bundle, added to the OS trust store")
     live_updates = Option("session/live_updates", True, doc="listen to Zou's event stream (no F5 needed)")
     events_url = Option("session/events_url", "", doc="the event stream when not at the API's host /socket.io")
+    desktop_notifications = Option("notifications/desktop", True,
+                                   doc="mentions and assignments as desktop notifications (system tray)")
     # ------------------------------------------------------------ browsing
     last_project_id = Option("browse/project_id", "", doc="the project opened last")
     main_tab = Option("panes/main/tab", 0, doc="the list tab shown last (shots, assets, my tasks, playlists)")

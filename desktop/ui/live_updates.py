@@ -27,6 +27,7 @@ from desktop.api.events import (
     CommentEvent,
     EntityEvent,
     EventStream,
+    NotificationEvent,
     PreviewFileEvent,
     ProjectEvent,
     StreamStatus,
@@ -46,6 +47,7 @@ BATCH_MS = 16  # events arriving within one frame are applied together
 class LiveUpdates(QObject):
     status_changed = Signal(object)  # StreamStatus
     applied = Signal(object)  # the merged Changes of one batch (tests and the benchmark time the repaint)
+    notification = Signal(object)  # NotificationEvent for this user: the inbox reads itself again
 
     def __init__(self, browse: BrowseSession, stream: EventStream, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -74,6 +76,10 @@ class LiveUpdates(QObject):
         self.events_seen += 1
         browse = self.browse
         if browse.closed:
+            return
+        if isinstance(event, NotificationEvent):
+            if event.person_id in (None, browse.user.id):
+                self.notification.emit(event)
             return
         if isinstance(event, TaskAssignment) and event.person_id == browse.user.id:
             browse.reload_my_tasks()  # my to-do changed, whatever the project

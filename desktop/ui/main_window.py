@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent, QResizeEvent, QShowEvent
-from PySide6.QtWidgets import QLabel, QMainWindow, QProgressBar, QSplitter, QTabWidget
+from PySide6.QtWidgets import QLabel, QMainWindow, QProgressBar, QSplitter, QSystemTrayIcon, QTabWidget
 
 from desktop import APP_NAME
 from desktop.api import Person, ServerInfo, ZouClient, ZouSession
@@ -31,6 +31,7 @@ from desktop.ui.main.edit_commands import EditCommands
 from desktop.ui.main.file_commands import FileCommands
 from desktop.ui.main.parts import WindowParts
 from desktop.ui.main.window_state import WindowState
+from desktop.ui.notifications import NotificationsButton
 from desktop.ui.panes import DetailPane, EntityPane, MyTasksPane, ProjectsPane
 from desktop.ui.panes.common import named
 from desktop.ui.playlists import PlaylistsPane
@@ -128,6 +129,7 @@ class MainWindow(QMainWindow):
         self.window_state = WindowState(self)
         self.window_state.restore()
         browse.reload()
+        self.inbox.reload()
 
     def _set_icon(self) -> None:
         try:
@@ -142,6 +144,11 @@ class MainWindow(QMainWindow):
         self.server_label = named(QLabel(f"{host} · Zou {self.server.version}"), "statusServer", "Server")
         self.user_label = named(QLabel(self.user.full_name or self.user.email), "statusUser", "Signed-in user")
         self.loading_label = named(QLabel(), "statusLoading", "What is loading")
+        self.inbox = NotificationsButton(self.browse)
+        self.inbox.task_requested.connect(self._open_task)
+        if QSystemTrayIcon.isSystemTrayAvailable():
+            self.inbox.tray = QSystemTrayIcon(self.windowIcon(), self)
+            self.inbox.tray.show()
         self.live_label = named(QLabel(), "statusLive", "Live updates")
         self.live_label.hide()  # shown once live updates start
         self.progress = named(QProgressBar(), "statusProgress", "Loading progress")
@@ -153,6 +160,7 @@ class MainWindow(QMainWindow):
         status.addWidget(self.loading_label, 1)
         status.addPermanentWidget(self.progress)
         status.addPermanentWidget(self.live_label)
+        status.addPermanentWidget(self.inbox)
         status.addPermanentWidget(self.server_label)
         status.addPermanentWidget(self.user_label)
 
@@ -202,6 +210,18 @@ class MainWindow(QMainWindow):
             self.loading_label.setText(text)
         self.progress.setVisible(busy or self.runner.busy)
 
+    def _open_task(self, task_id: str) -> None:
+        """A notification was chosen: show its task's shot or asset when the open lists hold it."""
+        async def run() -> None:
+            entity_id = str((await self.client.task(task_id)).get("entity_id") or "")
+            for kind, pane in (("shot", self.shots_pane), ("asset", self.assets_pane)):
+                if entity_id and pane.source.row_of_id(entity_id) is not None:
+                    pane.select_entity(entity_id)
+                    self.open_entity(kind, entity_id, task_id)
+                    return
+            self.statusBar().showMessage("That task is not in the open project's lists.", 5000)
+        self.parts.run(run(), "open-task")
+
     def open_entity(self, kind: str, entity_id: str, task_id: str | None = None, *,
                     project_id: str | None = None) -> None:
         """Show a shot or an asset in the detail pane (see `DetailFollower`)."""
@@ -235,6 +255,7 @@ class MainWindow(QMainWindow):
             self.live = LiveUpdates(self.browse, EventStream(self.session, location or None), self)
             self.live_label.show()
             self.live.status_changed.connect(self._show_live_status)
+            self.live.notification.connect(self.inbox.on_event)
             self.runner.run(self.live.start(), key="live")
         return self.live
 

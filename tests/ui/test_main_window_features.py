@@ -280,3 +280,30 @@ def test_an_open_edit_dialog_is_told_when_someone_else_changes_its_shot_and_keep
                     timeout=WAIT_MS)
     assert name.text() == "SH020-mine"  # never overwritten by the event
     dialog.reject()
+
+
+def test_the_inbox_counts_a_new_notification_live_and_marks_all_read(
+        open_window: Callable[..., OpenWindow], production: Production, qtbot: QtBot, zou_admin: ZouAdmin,
+        zou_server: LocalZou) -> None:
+    from PySide6.QtGui import QAction
+
+    window = open_window(production.artist, project_id=production.project.id).window
+    inbox = window.inbox
+    qtbot.waitUntil(lambda: not inbox.runner.busy, timeout=WAIT_MS)
+    run_async(qtbot, inbox.mark_all_read())
+    assert inbox.unread == 0 and inbox.text() == "🔔"
+    window.start_live_updates(zou_server.events_url)
+    qtbot.waitUntil(lambda: window.live_label.text().startswith("● Live"), timeout=WAIT_MS)
+    task_id = production.project.tasks[("SQ01/SH010", "Animation")]  # the artist's task (seeded)
+    text = unique("Please check the arc")
+    zou_admin.post(f"/actions/tasks/{task_id}/comment",
+                   {"task_status_id": str(production.project.statuses["wip"]["id"]), "comment": text})
+    qtbot.waitUntil(lambda: inbox.unread >= 1, timeout=WAIT_MS)  # from notification:new, no polling
+    assert inbox.text() == f"🔔 {inbox.unread}"
+    entries = [a for a in inbox.menu_.actions() if a.objectName().startswith("notification:")]
+    assert entries and "commented" in entries[0].text() and entries[0].text().startswith("● ")
+    mark_all = inbox.menu_.findChild(QAction, "actionMarkAllRead")
+    assert mark_all is not None and mark_all.isEnabled()
+    mark_all.trigger()
+    qtbot.waitUntil(lambda: inbox.unread == 0 and not inbox.runner.busy, timeout=WAIT_MS)
+    assert inbox.text() == "🔔"
