@@ -89,7 +89,9 @@ def click(qtbot: QtBot, parent: QWidget, name: str, *, enabled_within_ms: int = 
 
 
 def type_into(qtbot: QtBot, parent: QWidget, name: str, text: str, *, clear: bool = True) -> None:
+    """Type as a person would: once the field takes input (the form is disabled while a sign-in is in flight)."""
     field = child(parent, QLineEdit, name)
+    qtbot.waitUntil(field.isEnabled, timeout=5000)
     if clear:
         field.clear()
     qtbot.keyClicks(field, text)
