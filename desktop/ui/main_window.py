@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent, QResizeEvent, QShowEvent
-from PySide6.QtWidgets import QLabel, QMainWindow, QProgressBar, QSplitter, QSystemTrayIcon, QTabWidget
+from PySide6.QtWidgets import QMainWindow, QSplitter, QTabWidget
 
 from desktop import APP_NAME
 from desktop.api import Person, ServerInfo, ZouClient, ZouSession
@@ -30,15 +30,14 @@ from desktop.ui.main.detail_follow import DetailFollower
 from desktop.ui.main.edit_commands import EditCommands
 from desktop.ui.main.file_commands import FileCommands
 from desktop.ui.main.parts import WindowParts
+from desktop.ui.main.status_bar import MainStatusBar
 from desktop.ui.main.window_state import WindowState
-from desktop.ui.notifications import NotificationsButton
 from desktop.ui.panes import DetailPane, EntityPane, MyTasksPane, ProjectsPane
 from desktop.ui.panes.common import named
 from desktop.ui.playlists import PlaylistsPane
 from desktop.ui.thumbnails import ThumbnailCache
 
 if TYPE_CHECKING:
-    from desktop.api.events import StreamStatus
     from desktop.ui.live_updates import LiveUpdates
 
 TAB_SHOTS, TAB_ASSETS, TAB_MY_TASKS, TAB_PLAYLISTS = 0, 1, 2, 3
@@ -102,10 +101,13 @@ class MainWindow(QMainWindow):
         self.editor = browse.editor
         self.live: LiveUpdates | None = None
         self._live_stopped: asyncio.Future[None] | None = None
-        self._build_status_bar()
+        self.status_bar = bar = MainStatusBar(self, browse, user, server)
+        self.loading_label, self.progress, self.live_label = bar.loading_label, bar.progress, bar.live_label
+        self.server_label, self.user_label, self.inbox = bar.server_label, bar.user_label, bar.inbox
         self.parts = WindowParts(self, browse, self.tabs, self.shots_pane, self.assets_pane, self.my_tasks_pane,
                                  self.detail, self.playlists_pane, self.runner, self.loading_label)
         self.follower = DetailFollower(self.parts)
+        self.inbox.task_requested.connect(self.follower.open_task)
         self.edits = EditCommands(self.parts)
         self.files = FileCommands(self.parts, self.csv, self.downloads)
         self.csv.finished.connect(lambda text: self.statusBar().showMessage(text, 8000))
@@ -137,32 +139,6 @@ class MainWindow(QMainWindow):
         except ImportError:  # pragma: no cover - resources belong to the app shell
             return
         self.setWindowIcon(app_icon())
-
-    def _build_status_bar(self) -> None:
-        status = named(self.statusBar(), "mainStatusBar", "Status bar")
-        host = self.server.site_url.split("://", 1)[-1]
-        self.server_label = named(QLabel(f"{host} · Zou {self.server.version}"), "statusServer", "Server")
-        self.user_label = named(QLabel(self.user.full_name or self.user.email), "statusUser", "Signed-in user")
-        self.loading_label = named(QLabel(), "statusLoading", "What is loading")
-        self.inbox = NotificationsButton(self.browse)
-        self.inbox.task_requested.connect(self._open_task)
-        if QSystemTrayIcon.isSystemTrayAvailable():
-            self.inbox.tray = QSystemTrayIcon(self.windowIcon(), self)
-            self.inbox.tray.show()
-        self.live_label = named(QLabel(), "statusLive", "Live updates")
-        self.live_label.hide()  # shown once live updates start
-        self.progress = named(QProgressBar(), "statusProgress", "Loading progress")
-        self.progress.setRange(0, 0)
-        self.progress.setMaximumWidth(140)
-        self.progress.setMaximumHeight(14)
-        self.progress.setTextVisible(False)
-        self.progress.hide()
-        status.addWidget(self.loading_label, 1)
-        status.addPermanentWidget(self.progress)
-        status.addPermanentWidget(self.live_label)
-        status.addPermanentWidget(self.inbox)
-        status.addPermanentWidget(self.server_label)
-        status.addPermanentWidget(self.user_label)
 
     # ================================================================ what is open (the browse session's)
     @property
@@ -204,23 +180,8 @@ class MainWindow(QMainWindow):
         self.main_actions.update()
 
     def _show_progress(self, text: str, busy: bool) -> None:
-        if self._closing:
-            return
-        if text:
-            self.loading_label.setText(text)
-        self.progress.setVisible(busy or self.runner.busy)
-
-    def _open_task(self, task_id: str) -> None:
-        """A notification was chosen: show its task's shot or asset when the open lists hold it."""
-        async def run() -> None:
-            entity_id = str((await self.client.task(task_id)).get("entity_id") or "")
-            for kind, pane in (("shot", self.shots_pane), ("asset", self.assets_pane)):
-                if entity_id and pane.source.row_of_id(entity_id) is not None:
-                    pane.select_entity(entity_id)
-                    self.open_entity(kind, entity_id, task_id)
-                    return
-            self.statusBar().showMessage("That task is not in the open project's lists.", 5000)
-        self.parts.run(run(), "open-task")
+        if not self._closing:
+            self.status_bar.show_progress(text, busy or self.runner.busy)
 
     def open_entity(self, kind: str, entity_id: str, task_id: str | None = None, *,
                     project_id: str | None = None) -> None:
@@ -254,18 +215,10 @@ class MainWindow(QMainWindow):
         if self.live is None:
             self.live = LiveUpdates(self.browse, EventStream(self.session, location or None), self)
             self.live_label.show()
-            self.live.status_changed.connect(self._show_live_status)
+            self.live.status_changed.connect(self.status_bar.show_live_status)
             self.live.notification.connect(self.inbox.on_event)
             self.runner.run(self.live.start(), key="live")
         return self.live
-
-    def _show_live_status(self, status: StreamStatus) -> None:
-        last = status.last_event_at.astimezone().strftime("%H:%M") if status.last_event_at else ""
-        text = {"live": "● Live", "connecting": "○ Connecting…", "reconnecting": "◌ Reconnecting…",
-                "offline": "○ Offline"}.get(str(status.state), str(status.state))
-        self.live_label.setText(f"{text} · last event {last}" if last else text)
-        self.live_label.setToolTip(f"Zou's event stream: {status.state}"
-                                   + (f" ({status.error})" if getattr(status, "error", None) else ""))
 
     # ================================================================ window life
     def showEvent(self, event: QShowEvent) -> None:

@@ -39,6 +39,19 @@ class DetailFollower(QObject):
         title = self._title_hint(kind, entity_id)
         self.parts.browse.open_entity(kind, entity_id, task_id, project_id=project_id, title=title)
 
+    def open_task(self, task_id: str) -> None:
+        """Show a task's shot or asset (a notification was chosen) when the open lists hold it."""
+        async def run() -> None:
+            entity_id = str((await self.parts.browse.client.task(task_id)).get("entity_id") or "")
+            for kind in ("shot", "asset"):
+                pane = self.parts.pane(kind)
+                if entity_id and pane.source.row_of_id(entity_id) is not None:
+                    pane.select_entity(entity_id)
+                    self.open_entity(kind, entity_id, task_id)
+                    return
+            self.parts.notify("That task is not in the open project's lists.")
+        self.parts.run(run(), "open-task")
+
     def _on_current_changed(self, kind: str, entity_id: str) -> None:
         self._pending = (kind, entity_id) if entity_id else None
         if entity_id:
