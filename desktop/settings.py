@@ -99,8 +99,7 @@ OPTIONS: list[Option[Any] | KeyedOption[Any]] = []
 
 class Settings:
     # ------------------------------------------------------------ servers and session
-    recent_servers = Option[list[str]]("servers/recent", [], list,
-                                       "remembered servers, most recent first (what the user typed)")
+    servers = Option[list[str]]("servers/recent", [], list, doc="remembered servers, most recent first, as typed")
     last_server = Option("session/server", "", doc="the server of the saved session, as typed")
     last_api_url = Option("session/api_url", "", doc="its API root, as found by the probe")
     last_email = Option("session/email", "", doc="the e-mail of the saved session")
@@ -146,13 +145,9 @@ class Settings:
         self.q.sync()
 
     # ------------------------------------------------------------ helpers over the declared options
-    @property
-    def servers(self) -> list[str]:
-        return self.recent_servers
-
     def remember_server(self, text: str) -> None:
-        items = [text] + [s for s in self.recent_servers if s != text]
-        self.recent_servers = items[:10]
+        items = [text] + [s for s in self.servers if s != text]
+        self.servers = items[:10]
 
     def geometry(self, name: str) -> QByteArray | None:
         value = self.geometry_of[name]
@@ -160,9 +155,3 @@ class Settings:
 
     def set_geometry(self, name: str, state: QByteArray) -> None:
         self.geometry_of[name] = state
-
-    def episode_of(self, project_id: str) -> str:
-        return self.episode[project_id]
-
-    def set_episode_of(self, project_id: str, episode_id: str) -> None:
-        self.episode[project_id] = episode_id

@@ -5,8 +5,8 @@ the browse session emits it once (`BrowseSession.changes_applied`) and each pane
 the shots pane patches the rows it holds, the detail pane re-reads the one entity it shows, My tasks
 re-reads its short list. Nothing here does I/O; live events (Zou's event stream) map to the same value.
 
-A change the panes cannot patch in place (a new or deleted row, a CSV import) names the list to re-read
-in `lists`; `everything` is for a write whose extent is unknown (an undo): re-read what is shown.
+A change the panes cannot patch in place (a new or deleted row) names the list to re-read in `lists`;
+`everything` is for a write whose extent is unknown (an undo, a CSV import): re-read what is shown.
 """
 
 from __future__ import annotations
@@ -110,20 +110,9 @@ def comment_posted(task: Mapping[str, Any], comment: Mapping[str, Any]) -> Chang
     return Changes(tasks=(TaskUpdate(task_id, entity_id, fields),), threads=frozenset({task_id}), origin="status")
 
 
-def assignees_set(task: Mapping[str, Any], person_ids: Iterable[str]) -> Changes:
-    task_id = str(task.get("id") or "")
-    return Changes(tasks=(TaskUpdate(task_id, str(task.get("entity_id") or ""), {"assignees": list(person_ids)}),),
-                   origin="assign")
-
-
 def casting_saved(entity_id: str, asset_ids: Iterable[str] = ()) -> Changes:
     """A shot's casting was replaced: that shot and the assets added to or removed from it."""
     return Changes(casting=frozenset({entity_id, *asset_ids}), origin="casting")
-
-
-def lists_changed(kinds: Iterable[str], *, origin: str) -> Changes:
-    """Rows added or removed in bulk (a CSV import): those lists are re-read."""
-    return Changes(lists=frozenset(kinds), origin=origin)
 
 
 def unknown(origin: str) -> Changes:

@@ -35,6 +35,7 @@ from desktop.api.records import CommentRecord, Entity, EntityRecord, Project, Us
 from desktop.asyncqt import TaskRunner
 from desktop.models.lookups import Lookups
 from desktop.settings import Settings
+from desktop.ui.widgets import error_text
 
 log = logging.getLogger(__name__)
 
@@ -45,12 +46,6 @@ SYNC_INTERVAL_S = 0.2  # streamed rows reach the model at most this often (plus 
 COMMENT_FETCHES = 6  # comment threads fetched in parallel for one entity's tasks
 
 LoadFactory = Callable[[], Coroutine[Any, Any, Any]]
-
-
-def error_text(exc: BaseException) -> str:
-    if isinstance(exc, E.ZouError):
-        return str(exc)
-    return f"Something went wrong ({exc.__class__.__name__}). Details are in the log file."
 
 
 class BrowseSession(QObject):
@@ -280,7 +275,7 @@ class BrowseSession(QObject):
                     self._set_progress("project", None)
             if not self._current("project"):
                 return
-            saved = self.settings.episode_of(project.id)
+            saved = self.settings.episode[project.id]
             known = {e.id for e in episodes or []} | {ALL_EPISODES}
             episode = next((e for e in (episode_id, saved, project.first_episode_id) if e and e in known),
                            ALL_EPISODES)
@@ -294,7 +289,7 @@ class BrowseSession(QObject):
     def select_episode(self, episode_id: str) -> None:
         if self.project is None:
             return
-        self.settings.set_episode_of(self.project.id, episode_id)
+        self.settings.episode[self.project.id] = episode_id
         self.episode_id = episode_id
         for kind in LIST_KINDS:
             self.runner.cancel(kind)
@@ -348,11 +343,6 @@ class BrowseSession(QObject):
         self.loaded.emit(kind)
 
     # ================================================================ detail
-    @property
-    def detail_entity(self) -> tuple[str, str]:
-        """(kind, id) of the entity the detail shows or loads ("", "" for none)."""
-        return self._detail_entity
-
     def open_entity(self, kind: str, entity_id: str, task_id: str | None = None, *,
                     project_id: str | None = None, title: str = "") -> None:
         """Show a shot or an asset in the detail (its tasks, comments, casting, picture)."""
@@ -431,9 +421,6 @@ class BrowseSession(QObject):
             self._comments[task_id] = comments
             self.thread_loaded.emit(task_id, comments)
             self.loaded.emit("thread")
-
-    def cached_entity_thread(self, task_id: str) -> list[CommentRecord] | None:
-        return self._comments.get(task_id)
 
     def _apply_overrides(self, entity: EntityRecord) -> None:
         """Show this session's own task writes in a detail read that predates them (see `_task_overrides`).

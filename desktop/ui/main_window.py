@@ -214,7 +214,6 @@ class MainWindow(QMainWindow):
 
         if self.live is None:
             self.live = LiveUpdates(self.browse, EventStream(self.session, location or None), self)
-            self.live_label.show()
             self.live.status_changed.connect(self.status_bar.show_live_status)
             self.live.notification.connect(self.inbox.on_event)
             self.runner.run(self.live.start(), key="live")

@@ -7,21 +7,18 @@ person's write at exactly that moment (`hook` mode), so each case is determinist
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import pytest
 
-from desktop.api.editing import Casting, ConcurrentChange, Editor
+from desktop.api.editing import Casting, ConcurrentChange
 from desktop.localzou import LocalZou
 from tests.faults.proxy import FaultProxy, Request
-from tests.helpers.editing import EditProject, editor_for, seed_edit_project
-from tests.helpers.zou import TestUser, ZouAdmin
+from tests.helpers.editing import EditProject, MakeEditor, editors, seed_edit_project
+from tests.helpers.zou import ZouAdmin
 
 pytestmark = pytest.mark.timeout(60, func_only=True)
-
-MakeEditor = Callable[[TestUser], Awaitable[Editor]]
-
 
 @pytest.fixture
 def proxy(zou_server: LocalZou) -> Iterator[FaultProxy]:
@@ -31,16 +28,8 @@ def proxy(zou_server: LocalZou) -> Iterator[FaultProxy]:
 
 @pytest.fixture
 async def make_editor(proxy: FaultProxy) -> AsyncIterator[MakeEditor]:
-    made: list[Editor] = []
-
-    async def factory(user: TestUser) -> Editor:
-        editor = await editor_for(proxy.url, user)
-        made.append(editor)
-        return editor
-
-    yield factory
-    for e in made:
-        await e.session.aclose()
+    async with editors(proxy.url) as factory:
+        yield factory
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -18,30 +18,19 @@ from desktop.api.editing import (
     Casting,
     CastingConflict,
     EditConflict,
-    Editor,
     NothingToUndo,
     apply_cell_edit,
     attachment_url,
 )
 from desktop.localzou import LocalZou
-from tests.helpers.editing import EditProject, editor_for, seed_edit_project
-from tests.helpers.zou import TestUser, ZouAdmin, unique
-
-MakeEditor = Callable[[TestUser], Awaitable[Editor]]
+from tests.helpers.editing import EditProject, MakeEditor, editors, seed_edit_project
+from tests.helpers.zou import ZouAdmin, unique
 
 
 @pytest.fixture
 async def make_editor(zou_server: LocalZou) -> AsyncIterator[MakeEditor]:
-    made: list[Editor] = []
-
-    async def factory(user: TestUser) -> Editor:
-        editor = await editor_for(zou_server.url, user)
-        made.append(editor)
-        return editor
-
-    yield factory
-    for e in made:
-        await e.session.aclose()
+    async with editors(zou_server.url) as factory:
+        yield factory
 
 
 @pytest.fixture

@@ -6,6 +6,8 @@ users and a uniquely named project.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -79,3 +81,23 @@ async def sign_in(url: str, user: TestUser) -> ZouClient:
 async def editor_for(url: str, user: TestUser) -> Editor:
     client = await sign_in(url, user)
     return Editor(client, context=await client.context())
+
+
+MakeEditor = Callable[[TestUser], Awaitable[Editor]]
+
+
+@contextlib.asynccontextmanager
+async def editors(url: str) -> AsyncIterator[MakeEditor]:
+    """Signed-in editors at `url` (the server, or a fault proxy in front of it), closed on exit."""
+    made: list[Editor] = []
+
+    async def factory(user: TestUser) -> Editor:
+        editor = await editor_for(url, user)
+        made.append(editor)
+        return editor
+
+    try:
+        yield factory
+    finally:
+        for e in made:
+            await e.session.aclose()

@@ -17,6 +17,7 @@ from desktop.localzou import LocalZou
 from desktop.settings import Settings
 from desktop.ui.csv.options import ExportChoice
 from desktop.ui.editing import AssetEditorDialog, CastingEditor, DeleteDialog, ShotEditorDialog
+from desktop.ui.live_updates import LiveUpdates
 from desktop.ui.main_window import TAB_PLAYLISTS, TAB_SHOTS, MainWindow
 from tests.helpers.seed import SeededProject, seed_small_project
 from tests.helpers.zou import TestUser, ZouAdmin, unique
@@ -61,6 +62,21 @@ def select_shot(window: MainWindow, entity_id: str) -> None:
                                        | QItemSelectionModel.SelectionFlag.Rows)
     assert pane.selected_entity_ids() == [entity_id]
 
+
+def row_task_status(window: MainWindow, task_id: str) -> str:
+    """The status the shots pane's row holds for a task ("" when the task is not listed)."""
+    for row in window.shots_pane.source.table.row_dicts():  # type: ignore[union-attr]
+        for task in row["tasks"]:
+            if task["id"] == task_id:
+                return str(task["task_status_id"])
+    return ""
+
+
+def go_live(qtbot: QtBot, window: MainWindow, zou_server: LocalZou) -> LiveUpdates:
+    """Start the window's live updates on the test server's event stream; return once they are live."""
+    live = window.start_live_updates(zou_server.events_url)
+    qtbot.waitUntil(lambda: window.live_label.text().startswith("● Live"), timeout=WAIT_MS)
+    return live
 
 def test_playlists_tab_lists_the_seeded_playlist(open_window: Callable[..., OpenWindow],
                                                  production: Production, qtbot: QtBot) -> None:
@@ -177,14 +193,7 @@ def test_a_status_comment_patches_the_rows_it_changed_without_re_streaming_the_l
         dialog.findChild(QPushButton, "postButton").click()
     qtbot.waitUntil(lambda: "detail" in loaded and bool(applied), timeout=WAIT_MS)
 
-    def status_in_row() -> str:
-        for row in window.shots_pane.source.table.row_dicts():  # type: ignore[union-attr]
-            for task in row["tasks"]:
-                if task["id"] == task_id:
-                    return str(task["task_status_id"])
-        return ""
-
-    assert status_in_row() == wfa  # the row's chip shows the new status at once
+    assert row_task_status(window, task_id) == wfa  # the row's chip shows the new status at once
     assert "shot" not in loaded and "asset" not in loaded and "context" not in loaded, loaded  # nothing re-streamed
     change = applied[-1]
     assert task_id in change.threads and change.origin == "status"  # type: ignore[attr-defined]
@@ -200,26 +209,18 @@ def test_live_updates_show_another_persons_changes_without_a_reload(
     """Two real sessions: the admin writes through the API, the manager's window follows the event stream."""
     opened = open_window(production.manager, project_id=production.project.id)
     window, events = opened.window, opened.events
-    live = window.start_live_updates(zou_server.events_url)
-    qtbot.waitUntil(lambda: window.live_label.text().startswith("● Live"), timeout=WAIT_MS)
+    live = go_live(qtbot, window, zou_server)
     project = production.project
     task_id, shot_id = project.tasks[("SQ01/SH030", "Animation")], project.shots["SQ01/SH030"]
     retake = str(project.statuses["retake"]["id"])
     events.loaded.clear()
-
-    def row_task_status() -> str:
-        for row in window.shots_pane.source.table.row_dicts():  # type: ignore[union-attr]
-            for task in row["tasks"]:
-                if task["id"] == task_id:
-                    return str(task["task_status_id"])
-        return ""
 
     def row_name() -> str:
         return next(str(r["name"]) for r in window.shots_pane.source.table.row_dicts()  # type: ignore[union-attr]
                     if r["id"] == shot_id)
 
     zou_admin.post(f"/actions/tasks/{task_id}/comment", {"task_status_id": retake, "comment": "Live retake"})
-    qtbot.waitUntil(lambda: row_task_status() == retake, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: row_task_status(window, task_id) == retake, timeout=WAIT_MS)
     new_name = unique("SH030-live")[:20]
     zou_admin.put(f"/data/entities/{shot_id}", {"name": new_name})
     qtbot.waitUntil(lambda: row_name() == new_name, timeout=WAIT_MS)
@@ -235,18 +236,10 @@ def test_after_the_event_stream_drops_a_manager_catches_up_what_was_missed(
         open_window: Callable[..., OpenWindow], production: Production, qtbot: QtBot, zou_admin: ZouAdmin,
         zou_server: LocalZou) -> None:
     window = open_window(production.manager, project_id=production.project.id).window
-    window.start_live_updates(zou_server.events_url)
-    qtbot.waitUntil(lambda: window.live_label.text().startswith("● Live"), timeout=WAIT_MS)
+    go_live(qtbot, window, zou_server)
     project = production.project
     task_id = project.tasks[("SQ02/SH010", "Layout")]
     wfa = str(project.statuses["wfa"]["id"])
-
-    def row_task_status() -> str:
-        for row in window.shots_pane.source.table.row_dicts():  # type: ignore[union-attr]
-            for task in row["tasks"]:
-                if task["id"] == task_id:
-                    return str(task["task_status_id"])
-        return ""
 
     zou_server.stop_event_stream(kill=True)
     try:
@@ -254,7 +247,8 @@ def test_after_the_event_stream_drops_a_manager_catches_up_what_was_missed(
         zou_admin.post(f"/actions/tasks/{task_id}/comment", {"task_status_id": wfa, "comment": "Missed live"})
     finally:
         zou_server.start_event_stream()
-    qtbot.waitUntil(lambda: row_task_status() == wfa, timeout=60_000)  # from Zou's event log, after the gap
+    # From Zou's event log, after the gap:
+    qtbot.waitUntil(lambda: row_task_status(window, task_id) == wfa, timeout=60_000)
     assert window.live_label.text().startswith("● Live")
 
 
@@ -264,8 +258,7 @@ def test_an_open_edit_dialog_is_told_when_someone_else_changes_its_shot_and_keep
     from PySide6.QtWidgets import QLineEdit
 
     window = open_window(production.manager, project_id=production.project.id).window
-    window.start_live_updates(zou_server.events_url)
-    qtbot.waitUntil(lambda: window.live_label.text().startswith("● Live"), timeout=WAIT_MS)
+    go_live(qtbot, window, zou_server)
     shot_id = production.project.shots["SQ01/SH020"]
     window.show_tab(TAB_SHOTS)
     assert window.shots_pane.select_entity(shot_id)
@@ -292,8 +285,7 @@ def test_the_inbox_counts_a_new_notification_live_and_marks_all_read(
     qtbot.waitUntil(lambda: not inbox.runner.busy, timeout=WAIT_MS)
     run_async(qtbot, inbox.mark_all_read())
     assert inbox.unread == 0 and inbox.text() == "🔔"
-    window.start_live_updates(zou_server.events_url)
-    qtbot.waitUntil(lambda: window.live_label.text().startswith("● Live"), timeout=WAIT_MS)
+    go_live(qtbot, window, zou_server)
     task_id = production.project.tasks[("SQ01/SH010", "Animation")]  # the artist's task (seeded)
     text = unique("Please check the arc")
     zou_admin.post(f"/actions/tasks/{task_id}/comment",

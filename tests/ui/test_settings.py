@@ -24,7 +24,7 @@ def test_values_round_trip_with_their_types(tmp_path: Path) -> None:
     s.sync()
     again = Settings(QSettings(path, QSettings.Format.IniFormat))
     assert again.keep_signed_in is False and again.main_tab == 2 and again.pane_order["shots"] == ["name", "task:x"]
-    assert again.episode_of("p1") == "e9" and again.downloads_parallel == 5 and again.csv_bom is True
+    assert again.episode["p1"] == "e9" and again.downloads_parallel == 5 and again.csv_bom is True
     assert again.geometry("main") == QByteArray(b"\x01\x02") and again.geometry("other") is None
     assert again.episode["p2"] == "" and again.pane_order["assets"] == []
 

@@ -61,27 +61,19 @@ class EditCommands(QObject):
     def _warn_open_dialogs(self, change: changes.Changes) -> None:
         """Someone else changed what an open dialog edits: say so in it. Nothing typed is replaced; the
         save compares with their version (the conflict dialog when both changed the same field)."""
-        if "event" not in change.origin:
+        if "event" not in change.origin or change.everything:
             return
-        touched = change.entity_ids()
         for dialog in self.dialogs:
-            entity = getattr(dialog, "entity", None)
-            task = getattr(dialog, "task", None)
-            mine = {str(entity.get("id"))} if isinstance(entity, dict) else set()
-            if isinstance(task, dict):
-                mine |= {str(task.get("entity_id") or "")}
-                if task.get("id") in change.task_ids():
-                    mine.add(str(task.get("entity_id") or task.get("id")))
-            if mine & touched or (isinstance(task, dict) and task.get("id") in change.task_ids()):
-                message = getattr(dialog, "message", None)
-                if message is not None:
-                    message.show_message(f"{change_author(change)} changed this on the server since you opened "
-                                         "it. What you typed is kept: saving compares it with their version.",
-                                         "warn")
+            entity, task = getattr(dialog, "entity", None) or {}, getattr(dialog, "task", None) or {}
+            entity_id = str(entity.get("id") or task.get("entity_id") or "")
+            task_ids = [str(task["id"])] if task.get("id") else []
+            message = getattr(dialog, "message", None)
+            if message is not None and (entity_id or task_ids) and change.touches(entity_id, task_ids):
+                message.show_message(f"{change_author(change)} changed this on the server since you opened it. "
+                                     "What you typed is kept: saving compares it with their version.", "warn")
 
     def _apply(self, change: changes.Changes) -> None:
-        if not self.browse.closed:
-            self.browse.apply(change)
+        self.browse.apply(change)  # a no-op once the session is closed
 
     def _selected(self) -> tuple[EntityPane, list[str]] | None:
         pane = self.parts.current_entity_pane()

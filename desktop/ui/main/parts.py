@@ -15,9 +15,10 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget
 
 from desktop.api import errors as E
 from desktop.asyncqt import TaskRunner
-from desktop.ui.browse_session import BrowseSession, error_text
+from desktop.ui.browse_session import BrowseSession
 from desktop.ui.panes import DetailPane, EntityPane, MyTasksPane
 from desktop.ui.playlists import PlaylistsPane
+from desktop.ui.widgets import error_text
 
 
 @dataclass
