@@ -6,6 +6,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 # Before any Qt import: tests never need a screen.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -23,6 +24,9 @@ import pytest  # noqa: E402 - after the environment set-up above
 
 from desktop.localzou import LocalZou  # noqa: E402
 from tests.helpers.zou import ZouAdmin  # noqa: E402
+
+if TYPE_CHECKING:
+    from tests.faults.proxy import FaultProxy
 
 
 @pytest.fixture(scope="session")
@@ -56,3 +60,24 @@ def tmp_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for var in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME"):
         monkeypatch.setenv(var, str(tmp_path / var.lower()))
     return tmp_path
+
+
+def lan_address() -> str:
+    """This machine's non-loopback address (skips the test when it has none)."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.connect(("192.0.2.1", 9))  # no packet is sent: this only picks the outgoing interface
+        address: str = s.getsockname()[0]
+    if address.startswith("127."):
+        pytest.skip("no non-loopback address on this machine")
+    return address
+
+
+@pytest.fixture
+def lan_proxy(zou_server: LocalZou) -> Iterator[FaultProxy]:
+    """The real Zou reached over plain http at this machine's network address, not loopback."""
+    from tests.faults.proxy import FaultProxy
+
+    with FaultProxy(zou_server.url, host=lan_address()) as proxy:
+        yield proxy

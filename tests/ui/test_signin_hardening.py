@@ -5,11 +5,9 @@ recovery codes saved over a file get the right mode and never follow a link."""
 from __future__ import annotations
 
 import stat
-from collections.abc import Iterator
 from pathlib import Path
 
 import keyring.backends.fail
-import pytest
 from PySide6.QtWidgets import QCheckBox
 from pytestqt.qtbot import QtBot
 
@@ -33,23 +31,6 @@ from tests.ui.auth_helpers import (  # noqa: F401 - fixtures, registered by pyte
     record_sign_ins,
     submit_password,
 )
-
-
-def lan_address() -> str:
-    import socket
-
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.connect(("192.0.2.1", 9))  # picks the outgoing interface; sends nothing
-        address: str = s.getsockname()[0]
-    if address.startswith("127."):
-        pytest.skip("no non-loopback address on this machine")
-    return address
-
-
-@pytest.fixture
-def lan_proxy(zou_server: LocalZou) -> Iterator[FaultProxy]:
-    with FaultProxy(zou_server.url, host=lan_address()) as proxy:
-        yield proxy
 
 
 def test_plain_http_to_another_computer_is_warned_and_asked_before_the_password_leaves(
