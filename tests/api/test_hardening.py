@@ -17,6 +17,7 @@ import pyotp
 import pytest
 
 from desktop.api import AccountSecurity, SignedIn, TokenStore, ZouSession
+from desktop.api import errors as E
 from desktop.api.security import save_recovery_codes
 from desktop.api.tokens import KeyringStatus, keyring_status
 from desktop.applog import setup_logging
@@ -207,6 +208,22 @@ def check_saves(tmp_path: Path, codes: list[str]) -> None:
 
 
 # ---------------------------------------------------------------- plain http:// to another computer
+
+
+async def test_password_is_not_sent_in_clear_without_consent(make_session: SessionFactory, zou_admin: ZouAdmin,
+                                                             lan_proxy: FaultProxy) -> None:
+    user = zou_admin.create_user()
+    session = make_session(lan_proxy.url)
+    assert session.sends_in_clear
+    with pytest.raises(E.PlaintextNotAllowed) as info:
+        await session.sign_in(user.email, user.password)
+    assert "unencrypted" in str(info.value) and lan_proxy.url in str(info.value)
+    with pytest.raises(E.PlaintextNotAllowed):
+        await session.request_email_code(user.email)
+    assert lan_proxy.count("/auth/login") == 0 and lan_proxy.count("/auth/email-otp") == 0  # nothing left
+    session.allow_plaintext = True  # the user agreed
+    assert isinstance(await session.sign_in(user.email, user.password), SignedIn)
+    assert not make_session().sends_in_clear  # loopback http is not the network
 
 
 def test_cli_refuses_plain_http_to_another_computer_unless_allowed(zou_admin: ZouAdmin,
