@@ -94,6 +94,7 @@ class MainWindow(QMainWindow):
         # ---------------------------------------------------------------- features
         self.downloads = DownloadsDock(session, settings, self)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.downloads)
+        self.my_tasks_pane.tabs.downloads = self.downloads  # "Where do I save?" downloads working files here
         self.downloads.hide()  # shown on first use (enqueue shows it) or with View > Downloads
         self._downloads_shutdown: asyncio.Future[None] | None = None
         browse.on_resumed.append(self.downloads.resume_after_sign_in)  # paused by the ended session
