@@ -142,7 +142,7 @@ class TimeLogDialog(QDialog):
             item = QTableWidgetItem(task_label(task) if task is not None else f"Task {tid[:8]}")
             item.setData(Qt.ItemDataRole.UserRole, tid)
             self.table.setItem(r, 0, item)
-            spin = named(QDoubleSpinBox(), f"timeLogHours{r}", f"Hours on {item.text()}")
+            spin = named(QDoubleSpinBox(), f"timeLogHours:{r}", f"Hours on {item.text()}")
             spin.setRange(0, MAX_HOURS_PER_DAY)
             spin.setDecimals(2)
             spin.setSingleStep(0.25)
