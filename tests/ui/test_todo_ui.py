@@ -73,6 +73,7 @@ def production(zou_admin: ZouAdmin, tmp_path_factory: pytest.TempPathFactory) ->
     late = (dt.date.today() - dt.timedelta(days=2)).isoformat()
     zou_admin.put(f"/data/tasks/{anim}", {"estimation": 270, "due_date": f"{late}T00:00:00"})
     zou_admin.put(f"/actions/tasks/{project.tasks[('SQ01/SH010', 'Layout')]}/assign", {"person_id": artist.id})
+    zou_admin.post("/data/output-types", {"name": unique("Cache"), "short_name": "cache"})
     zou_admin.post("/data/day-offs", {"person_id": artist.id, "date": DAY, "end_date": DAY, "description": "Dentist"})
 
     no_log = zou_admin.post("/data/task-types", {"name": unique("Review"), "for_entity": "Shot",
@@ -234,9 +235,8 @@ def test_where_to_save_paths_files_and_download(open_window: Callable[..., OpenW
                               {"output_type_id": output_type.id, "task_type_id": p.task_types["Animation"],
                                "revision": 7, "name": "main"})
     dialog.revision.setValue(7)
-    qtbot.waitUntil(lambda: dialog.output_field.text() == f"{want_out['folder_path']}/{want_out['file_name']}",
-                    timeout=WAIT_MS)
-    assert dialog.working_field.text().endswith(f"_v007{software.file_extension}")
+    qtbot.waitUntil(lambda: dialog.output_field.text() == f"{want_out['folder_path']}/{want_out['file_name']}"
+                    and dialog.working_field.text().endswith(f"_v007{software.file_extension}"), timeout=WAIT_MS)
 
     dialog.working_copy.click()
     assert QGuiApplication.clipboard().text() == dialog.working_field.text()
