@@ -28,9 +28,9 @@ from desktop.ui.main_window import TAB_MY_TASKS, MainWindow
 from desktop.ui.panes.task_tabs import TAB_DONE, TAB_TO_CHECK
 from desktop.ui.timelog import TimeLogDialog
 from tests.helpers.seed import SeededProject, by_name, seed_small_project
+from tests.helpers.ui_names import named_widgets
 from tests.helpers.zou import TestUser, ZouAdmin, unique
 from tests.ui.conftest import OpenWindow
-from tests.helpers.ui_names import named_widgets
 
 WAIT_MS = 15_000
 DOC = Path(__file__).resolve().parents[2] / "docs" / "ui-automation.md"

@@ -102,8 +102,10 @@ class WhereToSaveDialog(QDialog):
         self.fields_box = QGroupBox("Ask the file tree for")
         self.fields_box.setLayout(form)
 
-        working_row, self.working_field, self.working_copy, self.working_open = _path_row("whereToSaveWorking", "Working file")
-        output_row, self.output_field, self.output_copy, self.output_open = _path_row("whereToSaveOutput", "Output file")
+        working_row, self.working_field, self.working_copy, self.working_open = _path_row(
+            "whereToSaveWorking", "Working file")
+        output_row, self.output_field, self.output_copy, self.output_open = _path_row(
+            "whereToSaveOutput", "Output file")
         paths = QFormLayout()
         paths.addRow("Working file", working_row)
         paths.addRow("Output file", output_row)
