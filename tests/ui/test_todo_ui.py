@@ -157,6 +157,7 @@ def test_tabs_estimates_and_overdue(open_window: Callable[..., OpenWindow], prod
     layout = row_of(done, p.tasks[("SQ01/SH010", "Layout")])
     assert layout >= 0 and not str(done.data(done.index(layout, done.column_index("due_date")))).endswith("overdue")
     assert tabs.done.message.text() == f"{done.rowCount()} done task" + ("s" if done.rowCount() != 1 else "")
+    assert window.files.current_view() == (tabs.done.table, "done tasks")  # File > Export what is shown
     with qtbot.waitSignal(pane.task_activated, timeout=WAIT_MS) as activated:
         tabs.done.table.activated.emit(done.index(layout, 0))
     assert activated.args[0].id == p.tasks[("SQ01/SH010", "Layout")]

@@ -204,6 +204,10 @@ class TaskTabs(QTabWidget):
         page = self.currentWidget()
         return page.table if isinstance(page, TaskListPage) else self.todo_table
 
+    def current_list_name(self) -> str:
+        page = self.currentWidget()
+        return page.noun if isinstance(page, TaskListPage) else "my tasks"
+
     def selected_task(self) -> UserTask | None:
         table = self.current_table()
         index = table.currentIndex()
