@@ -142,6 +142,11 @@ class TaskFiles:
     def __init__(self, session: ZouSession) -> None:
         self.session = session
 
+    async def project_has_tree(self, project_id: str) -> bool:
+        """Whether the project has a working or an output file tree (else: `NO_TREE_MESSAGE`)."""
+        project = await self.session.get(f"/data/projects/{project_id}")
+        return isinstance(project, dict) and (has_file_tree(project, "working") or has_file_tree(project, "output"))
+
     async def softwares(self) -> list[Software]:
         return sorted((Software.from_json(d) for d in _dicts(await self.session.get("/data/softwares"))),
                       key=lambda s: s.name.lower())

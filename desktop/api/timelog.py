@@ -88,6 +88,7 @@ def check_hours(hours: float) -> float:
 class TimeLog:
     def __init__(self, session: ZouSession) -> None:
         self.session = session
+        self._allowing: dict[str, bool] | None = None
 
     @staticmethod
     def allows(task_type: Mapping[str, Any] | None) -> bool:
@@ -98,11 +99,13 @@ class TimeLog:
         return True if value is None else bool(value)
 
     async def task_types_allowing(self) -> dict[str, bool]:
-        """task type id -> allow_timelog, for every task type."""
-        data = await self.session.get("/data/task-types")
-        if not isinstance(data, list):
-            raise E.ProtocolError("Unexpected answer for the task types.")
-        return {str(t.get("id")): self.allows(t) for t in data if isinstance(t, dict)}
+        """task type id -> allow_timelog, for every task type (read once per `TimeLog`)."""
+        if self._allowing is None:
+            data = await self.session.get("/data/task-types")
+            if not isinstance(data, list):
+                raise E.ProtocolError("Unexpected answer for the task types.")
+            self._allowing = {str(t.get("id")): self.allows(t) for t in data if isinstance(t, dict)}
+        return dict(self._allowing)
 
     async def day(self, person_id: str, day: dt.date | str) -> list[TimeSpent]:
         data = await self.session.get(f"/data/persons/{person_id}/time-spents/{iso_day(day)}")

@@ -115,7 +115,7 @@ class TimeLogDialog(QDialog):
     async def _load(self) -> None:
         day = self.day
         allowed, entries, day_off = await asyncio.gather(
-            self.log.task_types_allowing() if not self.allowed else _same(self.allowed),
+            self.log.task_types_allowing(),
             self.log.day(self.user.id, day), self.log.day_off(self.user.id, day))
         if not self.runner.is_current("load"):
             return
@@ -207,7 +207,3 @@ class TimeLogDialog(QDialog):
         text = error_text(exc) if isinstance(exc, BaseException) else str(exc)
         self.status.setText(f"Could not {'load the day' if key == 'load' else 'save'}: {text}")
         self.save_button.setEnabled(bool(self.rows))
-
-
-async def _same(value: dict[str, bool]) -> dict[str, bool]:
-    return value

@@ -210,6 +210,19 @@ def test_time_log_round_trip(open_window: Callable[..., OpenWindow], production:
     dialog.date.setDate(dialog.date.date().addDays(1))
     qtbot.waitUntil(lambda: dialog.save_button.isEnabled() and dialog.day_off.isVisible(), timeout=WAIT_MS)
     assert dialog.hours_widget(anim).value() == 3.5  # type: ignore[union-attr]
+
+    # Zou refuses time on a task one is no longer assigned to: said, and the typed hours stay.
+    hero = p.tasks[("Hero", "Modeling")]
+    zou_admin.put("/actions/tasks/clear-assignation", {"task_ids": [hero]})
+    try:
+        dialog.hours_widget(hero).setValue(2)  # type: ignore[union-attr]
+        dialog.save_button.click()
+        qtbot.waitUntil(lambda: dialog.status.text().startswith("Not saved"), timeout=WAIT_MS)
+        assert "Hero" in dialog.status.text()
+        assert dialog.hours_widget(hero).value() == 2  # type: ignore[union-attr]
+        assert dialog.hours_widget(anim).value() == 3.5  # type: ignore[union-attr]
+    finally:
+        zou_admin.put(f"/actions/tasks/{hero}/assign", {"person_id": p.artist.id})
     dialog.close()
 
 

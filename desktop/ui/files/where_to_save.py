@@ -35,7 +35,6 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.api.files import NO_TREE_MESSAGE, NoFileTree, OutputFile, OutputRequest, SavePath, TaskFiles, WorkingFile
-from desktop.api.files import has_file_tree as project_has_tree
 from desktop.api.records import UserTask
 from desktop.api.session import ZouSession
 from desktop.asyncqt import TaskRunner
@@ -163,11 +162,8 @@ class WhereToSaveDialog(QDialog):
     # ------------------------------------------------------------ loads
     async def _load(self) -> None:
         self.status.setText("Asking Zou for this task's file tree…")
-        project, softwares, output_types = await asyncio.gather(
-            self.files.session.get(f"/data/projects/{self.task.project_id}"), self.files.softwares(),
-            self.files.output_types())
-        self.has_tree = isinstance(project, dict) and (project_has_tree(project, "working")
-                                                       or project_has_tree(project, "output"))
+        self.has_tree, softwares, output_types = await asyncio.gather(
+            self.files.project_has_tree(self.task.project_id), self.files.softwares(), self.files.output_types())
         for combo, items in ((self.software, softwares), (self.output_type, output_types)):
             combo.blockSignals(True)
             combo.clear()
