@@ -189,6 +189,8 @@ async def test_project_without_tree_says_so(artist: ZouSession, seeded: Seeded) 
     files = TaskFiles(artist)
     assert not has_file_tree(await artist.get(f"/data/projects/{seeded.bare_project['id']}"))
     assert has_file_tree(await artist.get(f"/data/projects/{seeded.project.id}"))
+    assert not await files.project_has_tree(seeded.bare_project["id"])
+    assert await files.project_has_tree(seeded.project.id)
     with pytest.raises(NoFileTree) as raised:
         await files.working_file_path(seeded.bare_task_id)
     assert str(raised.value) == NO_TREE_MESSAGE and raised.value.status == 400
