@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from desktop.api import errors
-from desktop.api.publish import PublishFailed, Publisher, PublishRequest, PublishState, UploadProgress, mentioned
+from desktop.api.publish import Publisher, PublishFailed, PublishRequest, PublishState, UploadProgress, mentioned
 from desktop.api.records import Person
 from desktop.api.threads import ChecklistItem, ThreadActions, checklist_of
 from desktop.localzou import LocalZou
