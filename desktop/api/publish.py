@@ -36,9 +36,11 @@ from desktop.api.editing import Attachment, Editor
 from desktop.api.editing.base import as_dict
 from desktop.api.records import Person
 
-# What Zou's previews blueprint accepts as a picture or a movie (ALLOWED_*_EXTENSION in zou.app.utils).
-PICTURE_EXTENSIONS = frozenset({"png", "jpg", "jpeg", "gif", "webp", "tif", "tiff", "bmp", "exr", "psd"})
-MOVIE_EXTENSIONS = frozenset({"mp4", "mov", "wmv", "m4v", "mkv", "avi", "webm", "mxf", "mpg", "mpeg"})
+# What Zou 1.0.97's previews blueprint takes as a picture or a movie (ALLOWED_PICTURE_EXTENSION,
+# ALLOWED_MOVIE_EXTENSION): any other file is refused there, or stored without a picture, so it is
+# attached to the comment instead.
+PICTURE_EXTENSIONS = frozenset({"png", "jpg", "jpeg", "jpe"})
+MOVIE_EXTENSIONS = frozenset({"mp4", "mov", "wmv", "m4v", "mkv", "avi", "webm"})
 PROCESSING_POLL = (0.5, 1.0, 2.0, 4.0, 8.0)  # seconds between status reads, the last one repeated
 SPEED_WINDOW_S = 3.0  # the upload speed is averaged over the last few seconds
 

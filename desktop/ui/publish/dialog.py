@@ -168,8 +168,8 @@ class PublishDialog(TaskStatusDialog):
         from PySide6.QtWidgets import QFileDialog
 
         paths, _ = QFileDialog.getOpenFileNames(self, "Add preview files", "",
-                                                "Pictures and movies (*.png *.jpg *.jpeg *.gif *.webp *.tif *.tiff "
-                                                "*.exr *.psd *.mp4 *.mov *.mkv *.avi *.webm *.m4v *.mxf)")
+                                                "Pictures and movies (*.png *.jpg *.jpeg *.jpe *.mp4 *.mov *.mkv "
+                                                "*.avi *.webm *.m4v *.wmv)")
         self.add_previews(paths)
 
     def _remove_preview(self) -> None:
