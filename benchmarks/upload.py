@@ -7,8 +7,8 @@ step of a publish but the upload) and force-deletes it afterwards, so the bench 
 fill. `normalize=false`: Zou stores the movie as sent and takes its thumbnails, the same work for both
 contenders; normalising 500 MB with ffmpeg would measure ffmpeg, not the upload.
 
-The movie is made once with ffmpeg (raw 1080p video and a silent soundtrack in a .mov, ~500 MB) in the user
-cache (`bench-media/`).
+The movie is made once with ffmpeg (raw 1080p video and a silent soundtrack in an .avi, ~500 MB: no encoding
+to wait for, and a file ffprobe and Zou read) in the user cache (`bench-media/`).
 """
 
 from __future__ import annotations
@@ -28,12 +28,12 @@ CURL_UPLOAD = "curl -F (multipart)"
 def bench_movie() -> Path:
     from desktop.localzou.install import cache_root, ensure_ffmpeg
 
-    path = cache_root() / "bench-media" / "movie-500mb.mov"
+    path = cache_root() / "bench-media" / "movie-500mb.avi"
     if path.exists() and path.stat().st_size >= MOVIE_BYTES:
         return path
     path.parent.mkdir(parents=True, exist_ok=True)
     frames = MOVIE_BYTES // FRAME_BYTES + 1
-    tmp = path.with_suffix(".part.mov")
+    tmp = path.with_suffix(".part.avi")
     subprocess.run([ensure_ffmpeg(), "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=1920x1080:rate=24",
                     "-f", "lavfi", "-i", "anullsrc=r=48000:cl=stereo", "-frames:v", str(frames), "-shortest",
                     "-c:v", "rawvideo", "-pix_fmt", "yuv420p", "-c:a", "pcm_s16le", str(tmp)], check=True)

@@ -33,7 +33,10 @@ WAIT_MS = 20_000
 
 @pytest.fixture(scope="module")
 def seeded(zou_admin: ZouAdmin) -> EditProject:
-    return seed_edit_project(zou_admin, n_shots=3, n_assets=0, descriptors=())
+    project = seed_edit_project(zou_admin, n_shots=4, n_assets=0, descriptors=())
+    mine = project.tasks[project.shots[3]["id"]]
+    zou_admin.put(f"/actions/tasks/{mine}/assign", {"person_id": project.artist.id})
+    return project
 
 
 @pytest.fixture(scope="module")
@@ -52,14 +55,15 @@ def show_task(qtbot: QtBot, window: MainWindow, seeded: EditProject, n: int) -> 
     return task_id
 
 
-def drop_files(widget: object, paths: list[Path]) -> None:
+def drop_files(widget: object, paths: list[Path], at: QPoint | None = None) -> None:
     """What a drag from the file manager delivers: a drag enter (accepted), then the drop."""
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
-    enter = QDragEnterEvent(QPoint(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+    at = at or QPoint(10, 10)
+    enter = QDragEnterEvent(at, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
                             Qt.KeyboardModifier.NoModifier)
     assert QApplication.sendEvent(widget, enter) and enter.isAccepted()  # type: ignore[arg-type]
-    drop = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+    drop = QDropEvent(QPointF(at), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
                       Qt.KeyboardModifier.NoModifier)
     assert QApplication.sendEvent(widget, drop)  # type: ignore[arg-type]
 
@@ -179,3 +183,27 @@ def test_comment_thread_actions_from_the_comments_menu(
     box.button(QMessageBox.StandardButton.Yes).click()
     qtbot.waitUntil(lambda: zou_admin.get(f"/data/tasks/{task_id}/comments") == [], timeout=WAIT_MS)
     qtbot.waitUntil(lambda: detail.comments_model.rowCount() == 0, timeout=WAIT_MS)
+
+
+def test_files_dropped_on_a_my_tasks_row_publish_on_that_task(
+        open_window: Callable[..., OpenWindow], seeded: EditProject, picture: Path, qtbot: QtBot,
+        zou_admin: ZouAdmin) -> None:
+    task_id = seeded.tasks[seeded.shots[3]["id"]]
+    window = open_window(seeded.artist, project_id=seeded.id).window
+    pane = window.my_tasks_pane
+    window.tabs.setCurrentWidget(pane)
+
+    def row() -> int:
+        model = pane.model
+        return next((r for r in range(model.rowCount()) if getattr(model.record(r), "id", "") == task_id), -1)
+
+    qtbot.waitUntil(lambda: row() >= 0, timeout=WAIT_MS)
+    rect = pane.table.visualRect(pane.model.index(row(), 0))
+    drop_files(pane.table.viewport(), [picture], rect.center())
+    qtbot.waitUntil(lambda: bool(window.publishing.dialogs), timeout=WAIT_MS)
+    dialog = window.publishing.dialogs[-1]
+    assert dialog.task["id"] == task_id and dialog.previews == [picture]
+    with qtbot.waitSignal(dialog.published, timeout=WAIT_MS) as published:
+        dialog.findChild(QPushButton, "publishButton").click()
+    previews = zou_admin.get(f"/data/tasks/{task_id}/previews")
+    assert [p["id"] for p in previews] == [published.args[0].previews[0]["id"]]
