@@ -22,18 +22,20 @@ from typing import Any
 from benchmarks.harness import Contender, Context, Figure, Sample, Target, register
 
 MOVIE_BYTES = 500 * 1000 * 1000
+TINY_MOVIE_BYTES = 8 * 1000 * 1000  # the tiny dataset (the suite's smoke): the same path, a few frames
 FRAME_BYTES = 1920 * 1080 * 3 // 2  # yuv420p
 CURL_UPLOAD = "curl -F (multipart)"
 
 
-def bench_movie() -> Path:
+def bench_movie(ctx: Context) -> Path:
     from desktop.localzou.install import cache_root, ensure_ffmpeg
 
-    path = cache_root() / "bench-media" / "movie-500mb.avi"
-    if path.exists() and path.stat().st_size >= MOVIE_BYTES:
+    size = MOVIE_BYTES if ctx.dataset.name == "full" else TINY_MOVIE_BYTES
+    path = cache_root() / "bench-media" / f"movie-{size // 1_000_000}mb.avi"
+    if path.exists() and path.stat().st_size >= size:
         return path
     path.parent.mkdir(parents=True, exist_ok=True)
-    frames = MOVIE_BYTES // FRAME_BYTES + 1
+    frames = size // FRAME_BYTES + 1
     tmp = path.with_suffix(".part.avi")
     subprocess.run([ensure_ffmpeg(), "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=1920x1080:rate=24",
                     "-f", "lavfi", "-i", "anullsrc=r=48000:cl=stereo", "-frames:v", str(frames), "-shortest",
@@ -68,7 +70,7 @@ def _new_preview(ctx: Context) -> str:
 def _check_and_drop(ctx: Context, preview_id: str, answer: dict[str, Any]) -> None:
     try:
         stored = ctx.http.get(f"/data/preview-files/{preview_id}").json()
-        if answer.get("id") != preview_id or stored.get("original_name") != bench_movie().stem:
+        if answer.get("id") != preview_id or stored.get("original_name") != bench_movie(ctx).stem:
             raise RuntimeError(f"the upload did not reach preview {preview_id}: {str(answer)[:200]}")
     finally:
         ctx.http.delete(f"/data/preview-files/{preview_id}", params={"force": "true"})
@@ -78,7 +80,7 @@ def slate_upload(ctx: Context) -> Sample:
     from benchmarks.figures import _slate_client
     from desktop.api.editing import Attachment, Editor
 
-    movie = bench_movie()
+    movie = bench_movie(ctx)
     editor = ctx.state.get("slate_editor")
     if editor is None:
         editor = ctx.state["slate_editor"] = Editor(_slate_client(ctx))
@@ -119,7 +121,7 @@ def slate_upload(ctx: Context) -> Sample:
 def curl_upload(ctx: Context) -> Sample:
     import json
 
-    movie = bench_movie()
+    movie = bench_movie(ctx)
     preview_id = _new_preview(ctx)
     out = ctx.workdir / "curl-upload.json"
     cmd = ["curl", "-sS", "-o", str(out), "-w", "%{http_code} %{size_upload} %{time_total}",
