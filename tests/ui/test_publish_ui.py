@@ -33,7 +33,7 @@ WAIT_MS = 20_000
 
 @pytest.fixture(scope="module")
 def seeded(zou_admin: ZouAdmin) -> EditProject:
-    project = seed_edit_project(zou_admin, n_shots=4, n_assets=0, descriptors=())
+    project = seed_edit_project(zou_admin, n_shots=5, n_assets=0, descriptors=())
     mine = project.tasks[project.shots[3]["id"]]
     zou_admin.put(f"/actions/tasks/{mine}/assign", {"person_id": project.artist.id})
     return project
@@ -115,6 +115,31 @@ def test_a_cut_upload_offers_retry_onto_the_same_comment(
     comments = zou_admin.get(f"/data/tasks/{task_id}/comments")
     assert [c["text"] for c in comments] == ["Cut me"]
     assert len(zou_admin.get(f"/data/tasks/{task_id}/previews")) == 1
+
+
+def test_cancel_during_the_upload_then_retry_onto_the_same_comment(
+        open_window: Callable[..., OpenWindow], seeded: EditProject, picture: Path, qtbot: QtBot,
+        zou_server: LocalZou, zou_admin: ZouAdmin) -> None:
+    with FaultProxy(zou_server.url) as proxy:
+        window = open_window(seeded.manager, project_id=seeded.id, url=proxy.url).window
+        task_id = show_task(qtbot, window, seeded, 4)
+        dialog = window.publishing.publish_selected_task([str(picture)])
+        assert isinstance(dialog, PublishDialog)
+        # The upload never gets an answer (a stalled gateway) until the user cancels it.
+        proxy.set_mode("stall", path="/pictures/preview-files/", method="POST", times=1)
+        dialog.findChild(QPushButton, "publishButton").click()
+        stop = dialog.findChild(QPushButton, "publishCancelUploadButton")
+        qtbot.waitUntil(lambda: proxy.count("/pictures/preview-files/", method="POST", prefix=True) == 1
+                        and stop.isVisible(), timeout=WAIT_MS)
+        stop.click()
+        retry = dialog.findChild(QPushButton, "publishRetryButton")
+        qtbot.waitUntil(lambda: retry.isVisible() and retry.isEnabled(), timeout=WAIT_MS)
+        assert "cancelled" in dialog.message.text() and "The comment is posted" in dialog.message.text()
+        with qtbot.waitSignal(dialog.published, timeout=WAIT_MS) as published:
+            retry.click()
+    assert len(zou_admin.get(f"/data/tasks/{task_id}/comments")) == 1
+    previews = zou_admin.get(f"/data/tasks/{task_id}/previews")
+    assert [p["id"] for p in previews] == [published.args[0].previews[0]["id"]]
 
 
 def test_comment_thread_actions_from_the_comments_menu(
