@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from desktop.api import errors
+from desktop.api.editing import Attachment
 from desktop.api.publish import Publisher, PublishFailed, PublishRequest, PublishState, UploadProgress, mentioned
 from desktop.api.records import Person
 from desktop.api.threads import ChecklistItem, ThreadActions, checklist_of
@@ -65,12 +66,14 @@ async def test_publish_a_picture_with_a_mention_and_set_the_thumbnail(
     assert mentioned(text, [artist]) == [artist]
     seen: list[UploadProgress] = []
     result = await Publisher(editor).publish(
-        PublishRequest(task=task, text=text, status_id=seeded.wip_id, previews=(media["red"],), set_thumbnail=True),
+        PublishRequest(task=task, text=text, status_id=seeded.wip_id, previews=(media["red"],), set_thumbnail=True,
+                       attachments=(Attachment.from_bytes("notes.txt", b"light from the left"),)),
         on_progress=seen.append)
 
     comments = zou_admin.get(f"/data/tasks/{task['id']}/comments")
     assert [c["id"] for c in comments] == [result.comment["id"]]
     assert comments[0]["text"] == text and seeded.artist.id in comments[0]["mentions"]
+    assert [a["name"] for a in comments[0]["attachment_files"]] == ["notes.txt"]
     assert zou_admin.get(f"/data/tasks/{task['id']}")["task_status_id"] == seeded.wip_id
     (preview,) = result.previews
     on_server = zou_admin.get(f"/data/preview-files/{preview['id']}")
