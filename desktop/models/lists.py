@@ -394,12 +394,24 @@ def comment_text(comment: dict[str, Any]) -> str:
     author = person.get("full_name") or f"{person.get('first_name', '')} {person.get('last_name', '')}".strip()
     status = (comment.get("task_status") or {}).get("short_name") or ""
     when = str(comment.get("created_at") or "").replace("T", " ")[:16]
-    lines = [f"{author or 'Someone'} · {status} · {when}"]
+    pinned = "📌 " if comment.get("pinned") else ""
+    lines = [f"{pinned}{author or 'Someone'} · {status} · {when}"]
     text = str(comment.get("text") or "").strip()
     if text:
         lines.append(text)
+    for item in comment.get("checklist") or []:
+        if isinstance(item, dict):
+            lines.append(f"{'☑' if item.get('checked') else '☐'} {item.get('text') or ''}")
     for a in comment.get("attachment_files") or []:
-        lines.append(f"Attachment: {a.get('name', 'attachment')} ({_size(a.get('size'))})")
+        if isinstance(a, dict):
+            lines.append(f"Attachment: {a.get('name', 'attachment')} ({_size(a.get('size'))})")
+    acks = comment.get("acknowledgements") or []
+    if acks:
+        lines.append(f"Acknowledged by {len(acks)}")
+    for r in comment.get("replies") or []:
+        if isinstance(r, dict):
+            who = (r.get("person") or {}).get("full_name") if isinstance(r.get("person"), dict) else ""
+            lines.append(f"  ↳ {who or 'Reply'}: {str(r.get('text') or '').strip()}")
     return "\n".join(lines)
 
 
