@@ -14,7 +14,6 @@ from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QVB
 from desktop.api import AccountSecurity, TotpEnrollment, WrongProof
 from desktop.api import errors as E
 from desktop.asyncqt import TaskRunner
-from desktop.ui.security.qr import qr_pixmap
 from desktop.ui.widgets import CodeField, MessageLabel, busy_bar, error_text, monospace_font, named, primary_button
 
 log = logging.getLogger(__name__)
@@ -102,6 +101,8 @@ class TotpEnrollView(QWidget):
 
     async def begin(self) -> None:
         assert self.security is not None
+        from desktop.ui.security.qr import qr_pixmap  # segno: only when a QR code is drawn (cold start)
+
         enrollment = await self.security.totp_begin()
         self.enrollment = enrollment
         self.qr.setPixmap(qr_pixmap(enrollment.provisioning_uri))

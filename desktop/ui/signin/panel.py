@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QProgressBar, QPushButton, QVBoxLayout, QWidget
@@ -20,15 +20,11 @@ from desktop.api import (
     AccountSecurity,
     DefaultPassword,
     InactiveAccount,
-    LoginOutcome,
-    Person,
-    ServerInfo,
     SignedIn,
     TooManyAttempts,
     TwoFactorRequired,
     WrongCode,
     WrongCredentials,
-    ZouSession,
 )
 from desktop.api import (
     errors as E,
@@ -41,6 +37,9 @@ from desktop.ui.signin.credentials import CredentialsForm
 from desktop.ui.signin.new_password import NewPasswordForm
 from desktop.ui.signin.two_factor import TwoFactorStep
 from desktop.ui.widgets import MessageLabel, PageStack, busy_bar, error_text, named
+
+if TYPE_CHECKING:
+    from desktop.api import LoginOutcome, Person, ServerInfo, ZouSession
 
 log = logging.getLogger(__name__)
 
