@@ -113,8 +113,9 @@ def main(argv: list[str] | None = None) -> int:
         wall = [r.seconds for r in runs]
         print(f"{label:45} wall min {min(wall):.3f} median {statistics.median(wall):.3f} max {max(wall):.3f} s; "
               f"cpu median {statistics.median(r.cpu for r in runs):.3f} s")
-    print(f"ratio of medians: wall {statistics.median(r.seconds for r in slate) / statistics.median(r.seconds for r in bare):.2f}x, "
-          f"cpu {statistics.median(r.cpu for r in slate) / statistics.median(r.cpu for r in bare):.2f}x "
+    wall_ratio = statistics.median(r.seconds for r in slate) / statistics.median(r.seconds for r in bare)
+    cpu_ratio = statistics.median(r.cpu for r in slate) / statistics.median(r.cpu for r in bare)
+    print(f"ratio of medians: wall {wall_ratio:.2f}x, cpu {cpu_ratio:.2f}x "
           f"(load average {os.getloadavg()[0]:.2f})")
     return 0
 

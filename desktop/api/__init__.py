@@ -42,7 +42,13 @@ _HOMES = {
     "Tokens": "tokens", "TokenStore": "tokens",
 }
 
-__all__ = sorted(_HOMES)
+__all__ = [
+    "AccountSecurity", "DefaultPassword", "InactiveAccount", "LoginOutcome", "Person", "Project",
+    "ServerInfo", "SignedIn", "TokenStore", "Tokens", "TooManyAttempts", "TotpEnrollment", "TwoFactorProof",
+    "TwoFactorRequired", "UserContext", "WithTasksTable", "WrongCode", "WrongCredentials", "WrongProof",
+    "ZouClient", "ZouSession", "errors", "make_http_client", "probe_server",
+]
+assert sorted(__all__) == sorted(_HOMES)
 
 
 def __getattr__(name: str) -> Any:

@@ -13,7 +13,7 @@ import importlib
 import importlib.util
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeAlias, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-MainWindowFactory: TypeAlias = "Callable[[ZouSession, ZouClient, Settings, Person, ServerInfo], QWidget]"
+type MainWindowFactory = Callable[[ZouSession, ZouClient, Settings, Person, ServerInfo], QWidget]
 MAIN_WINDOW_MODULE = "desktop.ui.main_window"
 SHEET_MIN_SIZE = (480, 520)  # the sign-in sheet's card (440 px wide) with its margins
 # Revoking on exit (when the user did not ask to stay signed in) must not hold the app open for long.
