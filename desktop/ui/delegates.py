@@ -44,7 +44,9 @@ def selected_rows(selection: QItemSelectionModel, parent: QModelIndex, first: in
     the model's columnCount() and flags() for every column, Python methods here, 26 rows x 17 columns
     on every page of a scroll."""
     rows: set[int] = set()
-    for span in selection.selection():
+    spans = selection.selection()
+    for i in range(spans.count()):
+        span = spans.at(i)
         if span.parent() != parent:
             continue
         for row in range(max(span.top(), first), min(span.bottom(), last) + 1):
