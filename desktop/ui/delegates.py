@@ -123,6 +123,9 @@ class EntityCellDelegate(QStyledItemDelegate):
         self._numeric: list[bool] = []
         self._pills: dict[tuple[str, str, int], QPixmap] = {}
         self._elided: dict[tuple[str, int], str] = {}
+        # A status cell's layout depends on its chip, width and row height only, and chips are shared:
+        # (chip, width, row height) -> the cell tuple, so 80,000 task cells make a few hundred layouts.
+        self._chip_cells: dict[tuple[Chip, int, int], tuple[Any, ...]] = {}
         self._style: tuple[QColor, QColor, QBrush, QFontMetrics, QFont] | None = None
         self._cells: dict[int, tuple[Any, ...]] = {}  # (source row << 10 | column) -> its layout
         self._row_height = 0
@@ -139,10 +142,10 @@ class EntityCellDelegate(QStyledItemDelegate):
         self._numeric = [s.numeric for s in specs]
         if len(self._pills) > 500:
             self._pills.clear()
+            self._chip_cells.clear()  # they name pills by key
 
     def _style_for(self, option: QStyleOptionViewItem) -> tuple[QColor, QColor, QBrush, QFontMetrics, QFont]:
-        self._cells.clear()
-        self._elided.clear()
+        self._forget_layouts()
         palette = option.palette
         font = QFont(option.font)
         self._style = (palette.text().color(), palette.highlightedText().color(), palette.highlight(),
@@ -173,6 +176,12 @@ class EntityCellDelegate(QStyledItemDelegate):
             self._pills[key] = pixmap
         return pixmap
 
+    def _forget_layouts(self) -> None:
+        """The font or colours changed: every laid-out text is stale."""
+        self._cells.clear()
+        self._elided.clear()
+        self._chip_cells.clear()
+
     def forget_cells(self, *args: object) -> None:
         """Cell values changed (an edit, a reload): lay their text out again when next painted."""
         del args
@@ -193,14 +202,21 @@ class EntityCellDelegate(QStyledItemDelegate):
             chip = source.data_at(src, col, Role.Chip)
             if chip is None:
                 return (width, 0)
-            pill = self._pill(chip, self._row_height, self._style[4] if self._style else QFont())
-            ratio = pill.devicePixelRatio()
-            pw, ph = int(pill.width() / ratio), int(pill.height() / ratio)
-            initials = ""
-            if chip.initials and width - pw - 12 > 8:
-                initials = self._elide(" ".join(chip.initials), width - pw - 12, metrics)
-            # The pill's key, not the pixmap: this tuple must hold no object the cyclic GC tracks.
-            return (width, 1, (chip.short_name, chip.color, self._row_height), pw, ph, initials)
+            chip_key = (chip, width, self._row_height)
+            cell = self._chip_cells.get(chip_key)
+            if cell is None:
+                if len(self._chip_cells) > _ELIDED_CACHE_MAX:
+                    self._chip_cells.clear()
+                pill = self._pill(chip, self._row_height, self._style[4] if self._style else QFont())
+                ratio = pill.devicePixelRatio()
+                pw, ph = int(pill.width() / ratio), int(pill.height() / ratio)
+                initials = ""
+                if chip.initials and width - pw - 12 > 8:
+                    initials = self._elide(" ".join(chip.initials), width - pw - 12, metrics)
+                # The pill's key, not the pixmap: this tuple must hold no object the cyclic GC tracks.
+                cell = self._chip_cells[chip_key] = (width, 1, (chip.short_name, chip.color, self._row_height),
+                                                     pw, ph, initials)
+            return cell
         if kind is _THUMBNAIL:
             return (width, 2)
         text = source.data_at(src, col, DISPLAY)
@@ -250,8 +266,7 @@ class EntityCellDelegate(QStyledItemDelegate):
         of 400 cells spends most of its time crossing between C++ and Python, not drawing."""
         if style != self._style:
             self._style = style
-            self._cells.clear()
-            self._elided.clear()
+            self._forget_layouts()
         text_color, highlighted, highlight, metrics, font = style
         model = self.model
         source_row = model.source_row
@@ -299,8 +314,9 @@ class EntityCellDelegate(QStyledItemDelegate):
         elif what == 1:
             _, _, pill_key, pw, ph, initials = cell
             pill = self._pills.get(pill_key)
-            if pill is None:  # the pills were cleared since this cell was laid out
+            if pill is None:  # the pills were cleared since this cell was laid out: lay it out again
                 self._cells.pop(key, None)
+                self._chip_cells.clear()
                 self._paint_cell(painter, x, y, width, height, src, col, metrics)
                 return
             painter.drawPixmap(x + 4, y + (height - ph) // 2, pill)
