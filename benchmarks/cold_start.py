@@ -51,6 +51,26 @@ window.show()
 app.exec()
 """
 
+# The floor under any PySide6 window like Slate's, step by step (`--floor`): the bare window, then text on
+# it (fonts), then the Qt namespace's enums that every real window touches (alignment, flags: PySide6
+# builds ~110 Python enums on first use), then an asyncio loop through qasync (the app's event loop, which
+# runs before its first window is built).
+FLOOR_STEPS = {
+    "bare QWidget": ("", ""),
+    "+ a QLabel's text": ("", "QLabel('Sign in to Slate', window).move(20, 20)"),
+    "+ the Qt namespace": ("", "from PySide6.QtCore import Qt; QLabel('Sign in to Slate', window).move(20, 20); "
+                           "Qt.AlignmentFlag.AlignLeft"),
+    "+ importing asyncio, qasync": ("import asyncio, qasync", "from PySide6.QtCore import Qt; "
+                             "QLabel('Sign in to Slate', window).move(20, 20); Qt.AlignmentFlag.AlignLeft"),
+}
+
+
+def floor_code(pre: str, body: str) -> str:
+    code = BARE_WINDOW.replace("from PySide6.QtWidgets import QApplication, QWidget",
+                               f"from PySide6.QtWidgets import QApplication, QLabel, QWidget\n{pre}")
+    return code.replace("window.resize(480, 420)\n", f"window.resize(480, 420)\n{body}\n")
+
+
 PAINTED = re.compile(r"(\w+) painted at monotonic ([0-9.]+) \(cpu ([0-9.]+) s\)")
 
 
@@ -94,12 +114,30 @@ def bare_cold_start(workdir: Path) -> ColdStart:
     return time_to_first_paint([sys.executable, "-c", BARE_WINDOW], qt_env(workdir / "pycache"), "bare")
 
 
+def floor(runs: int) -> None:
+    with tempfile.TemporaryDirectory(prefix="slate-cold-floor-") as tmp:
+        env = qt_env(Path(tmp) / "pycache")
+        codes = {label: floor_code(*step) for label, step in FLOOR_STEPS.items()}
+        for code in codes.values():  # warm-up
+            time_to_first_paint([sys.executable, "-c", code], env, "bare")
+        results: dict[str, list[ColdStart]] = {label: [] for label in codes}
+        for _ in range(runs):
+            for label, code in codes.items():
+                results[label].append(time_to_first_paint([sys.executable, "-c", code], env, "bare"))
+    for label, runs_ in results.items():
+        print(f"floor: {label:24} wall median {statistics.median(r.seconds for r in runs_):.3f} s, "
+              f"cpu median {statistics.median(r.cpu for r in runs_):.3f} s")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--server", default="http://127.0.0.1:9",
                     help="the server the sign-in window is prefilled with (default: a closed port)")
+    ap.add_argument("--floor", action="store_true", help="also time the floor's steps (FLOOR_STEPS)")
     args = ap.parse_args(argv)
+    if args.floor:
+        floor(args.runs)
     slate: list[ColdStart] = []
     bare: list[ColdStart] = []
     with tempfile.TemporaryDirectory(prefix="slate-cold-") as tmp:

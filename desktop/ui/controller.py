@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, cast
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
-from desktop.api import SignedIn, TokenStore
+from desktop.api import TokenStore
 from desktop.api import errors as E
 from desktop.asyncqt import TaskRunner
 from desktop.settings import Settings
@@ -117,7 +117,7 @@ class AppController(QObject):
     async def start_signed_in(self, server_url: str, email: str, password: str) -> QWidget:
         """Sign straight in (the demo's coordinator account); nothing is remembered for next time, since
         the demo server gets new ports on each run."""
-        from desktop.api import probe_server
+        from desktop.api import SignedIn, probe_server
 
         server = await probe_server(server_url, client=self.connections.client)
         session = self.connections.session(server.api_url)
