@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import gc
 import itertools
 import json
 import os
@@ -94,10 +95,23 @@ class Heartbeat:
 
         self.ticks: list[float] = []
         self.cpu: list[float] = []
+        self.gc_pauses: list[tuple[float, float, int]] = []  # (start, end, generation) of each collection
+        self._gc_start = 0.0
+        gc.callbacks.append(self._gc)
         self.timer = QTimer()
         self.timer.setTimerType(Qt.TimerType.PreciseTimer)
         self.timer.setInterval(HEARTBEAT_MS)
         self.timer.timeout.connect(self._tick)
+
+    def _gc(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._gc_start = time.perf_counter()
+        else:
+            self.gc_pauses.append((self._gc_start, time.perf_counter(), info["generation"]))
+
+    def gc_ms(self, start: float, end: float) -> float:
+        """Time the cyclic GC ran within [start, end]."""
+        return sum(max(0.0, min(b, end) - max(a, start)) for a, b, _ in self.gc_pauses) * 1000
 
     def _tick(self) -> None:
         self.ticks.append(time.perf_counter())
@@ -109,6 +123,8 @@ class Heartbeat:
 
     def stop(self) -> None:
         self.timer.stop()
+        if self._gc in gc.callbacks:
+            gc.callbacks.remove(self._gc)
 
     def gaps(self, start: float, end: float) -> list[tuple[float, float, float]]:
         """(from, to, UI-thread CPU s) of the gaps between ticks, clipped to [start, end]: a stall that
@@ -124,11 +140,12 @@ class Heartbeat:
 
     def stalls(self, start: float, end: float, top: int = 5) -> list[dict[str, float]]:
         """The longest lateness windows in [start, end], longest first: `ms` the lateness, `cpu_ms` the UI
-        thread's CPU time over the whole gap (the lateness plus the 5 ms interval), offsets from start."""
+        thread's CPU time over the whole gap (the lateness plus the 5 ms interval), `gc_ms` the cyclic GC's
+        time in it, offsets from start."""
         gaps = sorted(self.gaps(start, end), key=lambda g: g[0] - g[1])[:top]
         return [{"ms": round(max(0.0, (b - a) * 1000 - HEARTBEAT_MS), 2), "cpu_ms": round(cpu * 1000, 2),
-                 "from_ms": round((a - start) * 1000, 1), "to_ms": round((b - start) * 1000, 1),
-                 "t_start": a, "t_end": b} for a, b, cpu in gaps]
+                 "gc_ms": round(self.gc_ms(a, b), 2), "from_ms": round((a - start) * 1000, 1),
+                 "to_ms": round((b - start) * 1000, 1), "t_start": a, "t_end": b} for a, b, cpu in gaps]
 
     def max_stall_ms(self, start: float, end: float) -> float:
         gaps = self.gaps(start, end)
@@ -451,6 +468,7 @@ async def probe(cfg: dict[str, Any]) -> dict[str, Any]:
     _check(last_visible >= pane.model.rowCount() - 2, f"the bottom row shown is {last_visible}")
     out["scroll_stall_ms"] = heartbeat.max_stall_ms(t_scroll, t_scrolled)
     out["scroll_max_cpu_stall_ms"] = heartbeat.max_cpu_stall_ms(t_scroll, t_scrolled)
+    out["scroll_gc_ms"] = heartbeat.gc_ms(t_scroll, t_scrolled)  # the cyclic GC's share of the whole scroll
     out["scroll_stalls_over_50ms"] = heartbeat.count_over(t_scroll, t_scrolled, 50)
     out["scroll_stalls"] = [{k: v for k, v in s.items() if not k.startswith("t_")}
                             for s in heartbeat.stalls(t_scroll, t_scrolled, top=3)]

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from desktop.api.records import Person
 from desktop.api.tokens import Tokens
+
+if TYPE_CHECKING:
+    from desktop.api.records import Person  # the session's; the sign-in window loads this module first
 
 # Zou locks an account for one minute after five failed attempts (auth_service.LOGIN_LOCKOUT_DELAY).
 LOCKOUT_SECONDS = 60

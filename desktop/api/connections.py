@@ -10,11 +10,13 @@ from __future__ import annotations
 import logging
 import ssl
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-import httpx
+if TYPE_CHECKING:
+    import httpx
 
-from desktop.api.session import ZouSession, make_http_client
-from desktop.api.tokens import Tokens
+    from desktop.api.session import ZouSession
+    from desktop.api.tokens import Tokens
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +26,8 @@ class CAFileError(ValueError):
 
 
 def _client_with_ca(ca_file: str) -> httpx.AsyncClient:
+    from desktop.api.session import make_http_client
+
     try:
         return make_http_client(ca_file=ca_file or None)
     except (OSError, ssl.SSLError) as exc:
@@ -31,25 +35,44 @@ def _client_with_ca(ca_file: str) -> httpx.AsyncClient:
 
 
 class Connections:
-    """`ca_file`: the saved studio CA ("" for none); `remember_ca_file` persists a new choice."""
+    """`ca_file`: the saved studio CA ("" for none); `remember_ca_file` persists a new choice.
+
+    The client is made when first used, not here: the HTTP stack loads after the first window is shown."""
 
     def __init__(self, ca_file: str = "", remember_ca_file: Callable[[str], None] | None = None) -> None:
         self._remember = remember_ca_file
-        self.ca_problem = ""  # set when the saved CA file could not be loaded (moved, deleted, not a PEM)
-        try:
-            self._client = _client_with_ca(ca_file)
-        except CAFileError as exc:
-            # Start anyway, with the OS trust store only: the server field will explain certificate errors.
-            log.warning("saved CA file ignored: %s", exc)
-            self.ca_problem = str(exc)
-            self._client = make_http_client()
+        self._ca_file = ca_file
+        self._ca_problem = ""
+        self._client_made: httpx.AsyncClient | None = None
         self._retired: list[httpx.AsyncClient] = []
+
+    @property
+    def _client(self) -> httpx.AsyncClient:
+        if self._client_made is None:
+            try:
+                self._client_made = _client_with_ca(self._ca_file)
+            except CAFileError as exc:
+                from desktop.api.session import make_http_client
+
+                # Start anyway, with the OS trust store only: the server field will explain certificate errors.
+                log.warning("saved CA file ignored: %s", exc)
+                self._ca_problem = str(exc)
+                self._client_made = make_http_client()
+        return self._client_made
+
+    @property
+    def ca_problem(self) -> str:
+        """Why the saved CA file could not be loaded (moved, deleted, not a PEM), or ""."""
+        _ = self._client
+        return self._ca_problem
 
     @property
     def client(self) -> httpx.AsyncClient:
         return self._client
 
     def session(self, api_url: str, tokens: Tokens | None = None) -> ZouSession:
+        from desktop.api.session import ZouSession
+
         return ZouSession(api_url, client=self._client, tokens=tokens)
 
     def set_ca_file(self, path: str) -> None:
@@ -59,12 +82,13 @@ class Connections:
         client = _client_with_ca(path)
         if self._remember is not None:
             self._remember(path)
-        self.ca_problem = ""
-        self._retired.append(self._client)
-        self._client = client
+        self._ca_problem = ""
+        if self._client_made is not None:
+            self._retired.append(self._client_made)
+        self._client_made = client
         log.info("custom CA file %s", "set" if path else "cleared")
 
     async def aclose(self) -> None:
-        for client in [*self._retired, self._client]:
+        for client in [*self._retired, *([self._client_made] if self._client_made is not None else [])]:
             await client.aclose()
         self._retired.clear()

@@ -11,11 +11,13 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from desktop.api import errors as E
-from desktop.api.session import ZouSession
 from desktop.api.tokens import Tokens
+
+if TYPE_CHECKING:
+    from desktop.api.session import ZouSession  # the caller's: this module never loads httpx itself
 
 
 @dataclass(frozen=True)

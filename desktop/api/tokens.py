@@ -6,12 +6,12 @@ import base64
 import json
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import keyring
-import keyring.errors
-from keyring.backend import KeyringBackend
-from keyring.backends import chainer, fail, null
+# keyring is imported where it is used: choosing its backend loads every plug-in (~0.1-0.2 s), which the
+# first window must not wait for (cold start).
+if TYPE_CHECKING:
+    from keyring.backend import KeyringBackend
 
 KEYRING_SERVICE = "Slate (Zou session)"
 
@@ -69,6 +69,8 @@ class KeyringStatus:
 
 
 def _leaves(backend: KeyringBackend) -> list[KeyringBackend]:
+    from keyring.backends import chainer
+
     if isinstance(backend, chainer.ChainerBackend):
         return [leaf for b in backend.backends for leaf in _leaves(b)]
     return [backend]
@@ -85,6 +87,9 @@ def keyring_status(backend: KeyringBackend | None = None) -> KeyringStatus:
     keyring falls back to its fail backend when no real keychain is reachable (a Linux desktop without a
     Secret Service, a headless session), and a null backend can be configured to turn it off; a backend
     may also say it keeps secrets in memory only (`persistent = False` on its class)."""
+    import keyring
+    from keyring.backends import fail, null
+
     try:
         chosen = backend if backend is not None else keyring.get_keyring()
     except Exception as exc:  # a broken keyringrc or plug-in: keyring itself could not pick a backend
@@ -115,10 +120,15 @@ class TokenStore:
         return f"{api_url.rstrip('/')}|{email.strip().lower()}"
 
     def save(self, api_url: str, email: str, tokens: Tokens) -> None:
+        import keyring
+
         blob = json.dumps({"access": tokens.access, "refresh": tokens.refresh})
         keyring.set_password(self.service, self._key(api_url, email), blob)
 
     def load(self, api_url: str, email: str) -> Tokens | None:
+        import keyring
+        import keyring.errors
+
         try:
             blob = keyring.get_password(self.service, self._key(api_url, email))
         except keyring.errors.KeyringError:
@@ -132,6 +142,9 @@ class TokenStore:
             return None
 
     def delete(self, api_url: str, email: str) -> None:
+        import keyring
+        import keyring.errors
+
         try:
             keyring.delete_password(self.service, self._key(api_url, email))
         except (keyring.errors.PasswordDeleteError, keyring.errors.NoKeyringError):

@@ -13,24 +13,29 @@ import importlib
 import importlib.util
 import logging
 from collections.abc import Callable
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-import keyring.errors
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
-from desktop.api import Person, ServerInfo, SignedIn, TokenStore, ZouClient, ZouSession, probe_server
+from desktop.api import TokenStore
 from desktop.api import errors as E
-from desktop.api.tokens import Tokens
 from desktop.asyncqt import TaskRunner
 from desktop.settings import Settings
 from desktop.ui.connections import Connections
-from desktop.ui.security import AccountSecurityDialog
-from desktop.ui.signin import SessionExpiredSheet, SignInResult, SignInWindow
+from desktop.ui.signin import SignInResult, SignInWindow
+
+# Cold start: what the sign-in window does not need (the HTTP client, the keyring, the account security
+# dialog, the session-expired sheet) is imported where it is first used.
+if TYPE_CHECKING:
+    from desktop.api import Person, ServerInfo, ZouClient, ZouSession
+    from desktop.api.tokens import Tokens
+    from desktop.ui.security import AccountSecurityDialog
+    from desktop.ui.signin import SessionExpiredSheet
 
 log = logging.getLogger(__name__)
 
-MainWindowFactory = Callable[[ZouSession, ZouClient, Settings, Person, ServerInfo], QWidget]
+type MainWindowFactory = Callable[[ZouSession, ZouClient, Settings, Person, ServerInfo], QWidget]
 MAIN_WINDOW_MODULE = "desktop.ui.main_window"
 SHEET_MIN_SIZE = (480, 520)  # the sign-in sheet's card (440 px wide) with its margins
 # Revoking on exit (when the user did not ask to stay signed in) must not hold the app open for long.
@@ -112,6 +117,8 @@ class AppController(QObject):
     async def start_signed_in(self, server_url: str, email: str, password: str) -> QWidget:
         """Sign straight in (the demo's coordinator account); nothing is remembered for next time, since
         the demo server gets new ports on each run."""
+        from desktop.api import SignedIn, probe_server
+
         server = await probe_server(server_url, client=self.connections.client)
         session = self.connections.session(server.api_url)
         outcome = await session.sign_in(email, password)
@@ -130,6 +137,8 @@ class AppController(QObject):
         tokens = self.token_store.load(s.last_api_url, s.last_email)
         if tokens is None:
             return None
+        from desktop.api import probe_server
+
         session = self.connections.session(s.last_api_url)
         server = await probe_server(s.last_api_url, client=self.connections.client)
         user = await session.resume(tokens)
@@ -175,6 +184,8 @@ class AppController(QObject):
                    keep_signed_in: bool) -> QWidget:
         self.session, self.server, self.email, self.keep_signed_in = session, server, email, keep_signed_in
         session.on_tokens = self._tokens_changed
+        from desktop.api import ZouClient
+
         self._persist(session.tokens)
         window = self.main_window_factory(session, ZouClient(session), self.settings, user, server)
         _connect(window, "sign_out_requested", lambda: self.runner.run(self.sign_out(), key="sign-out"))
@@ -185,6 +196,8 @@ class AppController(QObject):
         return window
 
     def _persist(self, tokens: Tokens | None) -> None:
+        import keyring.errors
+
         if self.server is None or not self.email:
             return
         if self.keep_signed_in and tokens is not None:
@@ -198,6 +211,8 @@ class AppController(QObject):
             self._forget(self.server.api_url, self.email)
 
     def _forget(self, api_url: str, email: str) -> None:
+        import keyring.errors
+
         try:
             self.token_store.delete(api_url, email)
         except keyring.errors.KeyringError as exc:
@@ -216,6 +231,8 @@ class AppController(QObject):
         if self.security_dialog is not None and self.security_dialog.isVisible():
             self.security_dialog.raise_()
             return self.security_dialog
+        from desktop.ui.security import AccountSecurityDialog
+
         dialog = AccountSecurityDialog(self.session, self.main_window)
         dialog.finished.connect(dialog.deleteLater)
         dialog.destroyed.connect(lambda: setattr(self, "security_dialog", None))
@@ -232,6 +249,8 @@ class AppController(QObject):
         if self.security_dialog is not None:
             self.security_dialog.close()  # a window-modal dialog would block the sheet
         log.info("session ended mid-use: asking to sign in again")
+        from desktop.ui.signin import SessionExpiredSheet
+
         sheet = SessionExpiredSheet(self._sheet_host(self.main_window), self.session, self.server, self.email)
         sheet.signed_in.connect(self._signed_in_again)
         sheet.sign_out_requested.connect(lambda: self.runner.run(self.sign_out(), key="sign-out"))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
+from PySide6.QtCore import QAbstractItemModel, QItemSelectionModel, QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QTableView
 
@@ -30,6 +30,29 @@ _HAS_FOCUS = QStyle.StateFlag.State_HasFocus.value
 _ELIDE_RIGHT = Qt.TextElideMode.ElideRight
 _TASK, _THUMBNAIL, _FIELD = ColumnKind.TASK, ColumnKind.THUMBNAIL, ColumnKind.FIELD
 _CELL_CACHE_MAX = 60_000  # laid-out cells kept (a few screens' worth for each column width)
+_ELIDED_CACHE_MAX = 20_000  # (text, width) -> elided text: values repeated down a column (frames, initials)
+# Alignments as plain ints (QPainter.drawText(x, y, w, h, flags, text) takes an int): a cached cell layout
+# then holds only ints and strings, which the cyclic GC stops tracking, so a full collection during a
+# scroll does not walk tens of thousands of cached cells.
+_LEFT_FLAGS, _RIGHT_FLAGS = _LEFT.value, _RIGHT.value
+
+
+def selected_rows(selection: QItemSelectionModel, parent: QModelIndex, first: int, last: int) -> set[int]:
+    """The rows in first..last that `selection.isRowSelected(row, parent)` calls selected.
+
+    Only rows a selection range touches are asked: for any other row Qt's answer (no) costs a call to
+    the model's columnCount() and flags() for every column, Python methods here, 26 rows x 17 columns
+    on every page of a scroll."""
+    rows: set[int] = set()
+    spans = selection.selection()
+    for i in range(spans.count()):
+        span = spans.at(i)
+        if span.parent() != parent:
+            continue
+        for row in range(max(span.top(), first), min(span.bottom(), last) + 1):
+            if row not in rows and selection.isRowSelected(row, parent):
+                rows.add(row)
+    return rows
 
 
 def paint_chip(painter: QPainter, rect: QRect, chip: Chip, font: QFont, text_pen: QColor) -> None:
@@ -99,6 +122,10 @@ class EntityCellDelegate(QStyledItemDelegate):
         self._kinds: list[ColumnKind] = []
         self._numeric: list[bool] = []
         self._pills: dict[tuple[str, str, int], QPixmap] = {}
+        self._elided: dict[tuple[str, int], str] = {}
+        # A status cell's layout depends on its chip, width and row height only, and chips are shared:
+        # (chip, width, row height) -> the cell tuple, so 80,000 task cells make a few hundred layouts.
+        self._chip_cells: dict[tuple[Chip, int, int], tuple[Any, ...]] = {}
         self._style: tuple[QColor, QColor, QBrush, QFontMetrics, QFont] | None = None
         self._cells: dict[int, tuple[Any, ...]] = {}  # (source row << 10 | column) -> its layout
         self._row_height = 0
@@ -115,9 +142,10 @@ class EntityCellDelegate(QStyledItemDelegate):
         self._numeric = [s.numeric for s in specs]
         if len(self._pills) > 500:
             self._pills.clear()
+            self._chip_cells.clear()  # they name pills by key
 
     def _style_for(self, option: QStyleOptionViewItem) -> tuple[QColor, QColor, QBrush, QFontMetrics, QFont]:
-        self._cells.clear()
+        self._forget_layouts()
         palette = option.palette
         font = QFont(option.font)
         self._style = (palette.text().color(), palette.highlightedText().color(), palette.highlight(),
@@ -148,6 +176,12 @@ class EntityCellDelegate(QStyledItemDelegate):
             self._pills[key] = pixmap
         return pixmap
 
+    def _forget_layouts(self) -> None:
+        """The font or colours changed: every laid-out text is stale."""
+        self._cells.clear()
+        self._elided.clear()
+        self._chip_cells.clear()
+
     def forget_cells(self, *args: object) -> None:
         """Cell values changed (an edit, a reload): lay their text out again when next painted."""
         del args
@@ -168,13 +202,21 @@ class EntityCellDelegate(QStyledItemDelegate):
             chip = source.data_at(src, col, Role.Chip)
             if chip is None:
                 return (width, 0)
-            pill = self._pill(chip, self._row_height, self._style[4] if self._style else QFont())
-            ratio = pill.devicePixelRatio()
-            pw, ph = int(pill.width() / ratio), int(pill.height() / ratio)
-            initials = ""
-            if chip.initials and width - pw - 12 > 8:
-                initials = metrics.elidedText(" ".join(chip.initials), _ELIDE_RIGHT, width - pw - 12)
-            return (width, 1, pill, pw, ph, initials)
+            chip_key = (chip, width, self._row_height)
+            cell = self._chip_cells.get(chip_key)
+            if cell is None:
+                if len(self._chip_cells) > _ELIDED_CACHE_MAX:
+                    self._chip_cells.clear()
+                pill = self._pill(chip, self._row_height, self._style[4] if self._style else QFont())
+                ratio = pill.devicePixelRatio()
+                pw, ph = int(pill.width() / ratio), int(pill.height() / ratio)
+                initials = ""
+                if chip.initials and width - pw - 12 > 8:
+                    initials = self._elide(" ".join(chip.initials), width - pw - 12, metrics)
+                # The pill's key, not the pixmap: this tuple must hold no object the cyclic GC tracks.
+                cell = self._chip_cells[chip_key] = (width, 1, (chip.short_name, chip.color, self._row_height),
+                                                     pw, ph, initials)
+            return cell
         if kind is _THUMBNAIL:
             return (width, 2)
         text = source.data_at(src, col, DISPLAY)
@@ -182,7 +224,19 @@ class EntityCellDelegate(QStyledItemDelegate):
             return (width, 0)
         if "\n" in text:
             text = text.replace("\n", " ")
-        return (width, 3, metrics.elidedText(text, _ELIDE_RIGHT, width - 10), _RIGHT if self._numeric[col] else _LEFT)
+        return (width, 3, self._elide(text, width - 10, metrics), _RIGHT_FLAGS if self._numeric[col] else _LEFT_FLAGS)
+
+    def _elide(self, text: str, width: int, metrics: QFontMetrics) -> str:
+        """`metrics.elidedText(text, ElideRight, width)`, once per distinct text and width: a column's
+        values repeat down 10,000 rows (frame counts, fps, the same two assignees), and a page of new rows
+        asks for hundreds of them."""
+        key = (text, width)
+        elided = self._elided.get(key)
+        if elided is None:
+            if len(self._elided) > _ELIDED_CACHE_MAX:
+                self._elided.clear()
+            elided = self._elided[key] = metrics.elidedText(text, _ELIDE_RIGHT, width)
+        return elided
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         """One cell, the way Qt asks (drag pixmaps, other views); the table itself paints whole rows
@@ -198,7 +252,8 @@ class EntityCellDelegate(QStyledItemDelegate):
         selected = bool(state & _SELECTED)
         if selected:
             painter.fillRect(rect, highlight)
-        self._paint_cell(painter, rect, src, col, highlighted if selected else text_color, metrics)
+        painter.setPen(highlighted if selected else text_color)
+        self._paint_cell(painter, rect.x(), rect.y(), rect.width(), rect.height(), src, col, metrics)
         if state & _HAS_FOCUS:
             self._paint_focus(painter, rect, highlight)
 
@@ -211,10 +266,11 @@ class EntityCellDelegate(QStyledItemDelegate):
         of 400 cells spends most of its time crossing between C++ and Python, not drawing."""
         if style != self._style:
             self._style = style
-            self._cells.clear()
+            self._forget_layouts()
         text_color, highlighted, highlight, metrics, font = style
         model = self.model
         source_row = model.source_row
+        paint_cell = self._paint_cell
         y = top
         for row in rows:
             src = source_row(row)
@@ -230,19 +286,21 @@ class EntityCellDelegate(QStyledItemDelegate):
             if src is None:
                 self._paint_header_row(painter, line, row, text_color, font)
             else:
+                painter.setPen(pen)  # one pen for the row's text: drawing a pill leaves it as it is
                 for col, x, w in columns:
-                    self._paint_cell(painter, QRect(x, y, w, height), src, col, pen, metrics)
+                    paint_cell(painter, x, y, w, height, src, col, metrics)
                 if focus is not None and focus[0] == row:
                     for col, x, w in columns:
                         if col == focus[1]:
                             self._paint_focus(painter, QRect(x, y, w, height), highlight)
             y += height
 
-    def _paint_cell(self, painter: QPainter, rect: QRect, src: int, col: int, pen: QColor,
+    def _paint_cell(self, painter: QPainter, x: int, y: int, width: int, height: int, src: int, col: int,
                     metrics: QFontMetrics) -> None:
-        width = rect.width()
-        if rect.height() != self._row_height:
-            self._row_height = rect.height()
+        """One cell at (x, y, width, height), its text in the painter's current pen. Coordinates, not a
+        QRect: a page of new rows paints ~400 cells, and each QRect is an object to make and free."""
+        if height != self._row_height:
+            self._row_height = height
             self._cells.clear()
         key = (src << 10) | col
         cell = self._cells.get(key)
@@ -252,20 +310,22 @@ class EntityCellDelegate(QStyledItemDelegate):
             cell = self._cells[key] = self._layout(src, col, width, metrics)
         what = cell[1]
         if what == 3:
-            painter.setPen(pen)
-            painter.drawText(rect.adjusted(5, 0, -5, 0), cell[3], cell[2])
+            painter.drawText(x + 5, y, width - 10, height, cell[3], cell[2])
         elif what == 1:
-            _, _, pill, pw, ph, initials = cell
-            painter.drawPixmap(rect.left() + 4, rect.top() + (rect.height() - ph) // 2, pill)
+            _, _, pill_key, pw, ph, initials = cell
+            pill = self._pills.get(pill_key)
+            if pill is None:  # the pills were cleared since this cell was laid out: lay it out again
+                self._cells.pop(key, None)
+                self._chip_cells.clear()
+                self._paint_cell(painter, x, y, width, height, src, col, metrics)
+                return
+            painter.drawPixmap(x + 4, y + (height - ph) // 2, pill)
             if initials:
-                painter.setPen(pen)
-                painter.drawText(QRect(rect.left() + pw + 10, rect.top(), width - pw - 12, rect.height()), _LEFT,
-                                 initials)
+                painter.drawText(x + pw + 10, y, width - pw - 12, height, _LEFT_FLAGS, initials)
         elif what == 2:
             pixmap = self.model.source.data_at(src, col, DECORATION)  # thumbnails arrive later: never cached
             if isinstance(pixmap, QPixmap):
-                painter.drawPixmap(rect.left() + (width - pixmap.width()) // 2,
-                                   rect.top() + (rect.height() - pixmap.height()) // 2, pixmap)
+                painter.drawPixmap(x + (width - pixmap.width()) // 2, y + (height - pixmap.height()) // 2, pixmap)
 
     @staticmethod
     def _paint_focus(painter: QPainter, rect: QRect, highlight: QBrush) -> None:

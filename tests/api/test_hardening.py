@@ -99,9 +99,14 @@ def test_the_sign_in_window_greys_out_keep_me_signed_in_without_a_keyring(tmp_pa
         settings = Settings(QSettings("slate.ini", QSettings.Format.IniFormat))
         window = SignInWindow(Connections(settings), settings, server_text={zou_server.url!r})
         window.show()
-        app.processEvents()
         keep = window.findChild(QCheckBox, "keepSignedInCheck")
         note = window.findChild(QLabel, "keepSignedInNote")
+        # The keyring is asked once the window is painted (cold start): a few turns of the event loop.
+        import time
+        deadline = time.monotonic() + 10
+        while keep.isEnabled() and time.monotonic() < deadline:
+            app.processEvents()
+            time.sleep(0.01)
         print(json.dumps({{"enabled": keep.isEnabled(), "checked": keep.isChecked(), "tip": keep.toolTip(),
                           "note": note.text(), "note_visible": note.isVisible()}}))
     """)

@@ -51,7 +51,7 @@ from desktop.models.lookups import Lookups
 from desktop.models.roles import Role
 from desktop.settings import Settings
 from desktop.ui.browse_session import BrowseSession
-from desktop.ui.delegates import EntityCellDelegate
+from desktop.ui.delegates import EntityCellDelegate, selected_rows
 from desktop.ui.filters import (
     FilterBuilderDialog,
     FilterGroup,
@@ -159,8 +159,8 @@ class EntityTableView(QTableView):
             painter.setFont(font)
             self._delegate.paint_rows(painter, range(first, last + 1), self.rowViewportPosition(first),
                                       self.rowHeight(first), columns,
-                                      lambda row: selection.isRowSelected(row, root), focus, alternate, right,
-                                      style)
+                                      selected_rows(selection, root, first, last).__contains__, focus,
+                                      alternate, right, style)
         finally:
             painter.end()
 

@@ -13,7 +13,6 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
 
-from desktop.api.security import save_recovery_codes
 from desktop.ui.widgets import MessageLabel, monospace_font, named, primary_button
 
 log = logging.getLogger(__name__)
@@ -90,6 +89,8 @@ class RecoveryCodesView(QWidget):
             self.save_to(Path(path))
 
     def save_to(self, path: Path) -> None:
+        from desktop.api.security import save_recovery_codes  # not before the first window is shown
+
         try:
             # Readable by the user only (these codes replace a second factor); a file or symbolic link
             # already there is replaced, never written through.

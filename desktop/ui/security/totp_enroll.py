@@ -6,16 +6,18 @@ Used by the account security dialog and by the sign-in window when the server en
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from desktop.api import AccountSecurity, TotpEnrollment, WrongProof
 from desktop.api import errors as E
 from desktop.asyncqt import TaskRunner
-from desktop.ui.security.qr import qr_pixmap
 from desktop.ui.widgets import CodeField, MessageLabel, busy_bar, error_text, monospace_font, named, primary_button
+
+if TYPE_CHECKING:  # the sign-in window holds this view from its start: the API's part loads when used
+    from desktop.api.security import AccountSecurity, TotpEnrollment
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +104,8 @@ class TotpEnrollView(QWidget):
 
     async def begin(self) -> None:
         assert self.security is not None
+        from desktop.ui.security.qr import qr_pixmap  # segno: only when a QR code is drawn (cold start)
+
         enrollment = await self.security.totp_begin()
         self.enrollment = enrollment
         self.qr.setPixmap(qr_pixmap(enrollment.provisioning_uri))
@@ -115,6 +119,8 @@ class TotpEnrollView(QWidget):
 
     async def confirm(self, code: str) -> None:
         assert self.security is not None
+        from desktop.api.security import WrongProof
+
         try:
             codes = await self.security.totp_confirm(code)
         except WrongProof:

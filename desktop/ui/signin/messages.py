@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
-from desktop.api import ServerInfo
 from desktop.api import errors as E
+
+if TYPE_CHECKING:
+    from desktop.api import ServerInfo
 
 METHOD_LABELS = {
     "totp": "Authenticator app",

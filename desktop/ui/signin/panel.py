@@ -11,28 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
-from desktop.api import (
-    AccountSecurity,
-    DefaultPassword,
-    InactiveAccount,
-    LoginOutcome,
-    Person,
-    ServerInfo,
-    SignedIn,
-    TooManyAttempts,
-    TwoFactorRequired,
-    WrongCode,
-    WrongCredentials,
-    ZouSession,
-)
-from desktop.api import (
-    errors as E,
-)
+from desktop.api import errors as E
 from desktop.asyncqt import TaskRunner
 from desktop.ui.security.recovery_codes import RecoveryCodesView
 from desktop.ui.security.totp_enroll import TotpEnrollView
@@ -41,6 +25,11 @@ from desktop.ui.signin.credentials import CredentialsForm
 from desktop.ui.signin.new_password import NewPasswordForm
 from desktop.ui.signin.two_factor import TwoFactorStep
 from desktop.ui.widgets import MessageLabel, PageStack, busy_bar, error_text, named
+
+# The sign-in outcomes and AccountSecurity are imported where a sign-in uses them: defining their ~15
+# dataclasses costs the first window ~10 ms (cold start).
+if TYPE_CHECKING:
+    from desktop.api import LoginOutcome, Person, ServerInfo, TooManyAttempts, ZouSession
 
 log = logging.getLogger(__name__)
 
@@ -207,6 +196,8 @@ class SignInPanel(QWidget):
 
     async def set_new_password(self, password: str) -> None:
         assert self._session is not None
+        from desktop.api.security import AccountSecurity
+
         await AccountSecurity(self._session).set_password_with_reset_token(self._email, self._reset_token, password)
         log.info("default password replaced")
         self._reset_token = ""
@@ -216,6 +207,16 @@ class SignInPanel(QWidget):
         self._handle(await self._session.sign_in(self._email, password))
 
     def _handle(self, outcome: LoginOutcome) -> None:
+        from desktop.api.auth import (
+            DefaultPassword,
+            InactiveAccount,
+            SignedIn,
+            TooManyAttempts,
+            TwoFactorRequired,
+            WrongCode,
+            WrongCredentials,
+        )
+
         log.info("sign-in outcome: %s", outcome.__class__.__name__)
         match outcome:
             case SignedIn(enrollment_required=True):
@@ -268,6 +269,8 @@ class SignInPanel(QWidget):
     def _tick_lock(self) -> None:
         if self._locked_until is None or self._lock_label is None:
             return
+        from desktop.api.auth import TooManyAttempts
+
         left = TooManyAttempts(self._locked_until).seconds_left()
         if left > 0:
             self._lock_label.show_message(messages.locked(left, self._locked_until), "warn")
@@ -282,6 +285,8 @@ class SignInPanel(QWidget):
     def _start_enrollment(self) -> None:
         assert self._session is not None
         self._show(self.enroll)
+        from desktop.api.security import AccountSecurity
+
         self.enroll.start(AccountSecurity(self._session))
 
     def _enrolled(self, codes: object) -> None:

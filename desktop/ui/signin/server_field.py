@@ -9,16 +9,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QComboBox, QFileDialog, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
-from desktop.api import ServerInfo, probe_server
 from desktop.api import errors as E
 from desktop.settings import Settings
 from desktop.ui.connections import CAFileError, Connections
+from desktop.ui.first_paint import after_first_paint
 from desktop.ui.signin import messages
 from desktop.ui.widgets import MessageLabel, error_text, named
+
+if TYPE_CHECKING:
+    from desktop.api import ServerInfo
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +55,10 @@ class ServerField(QWidget):
                                "Trust your studio's own certificate authority for this server")
         self.ca_button.setVisible(False)
         self.ca_button.clicked.connect(self._choose_ca_file)
-        if connections.ca_problem:
-            self.status.show_message(connections.ca_problem, "warn")
+        # Making the HTTP client (what tells a saved CA file's problem) loads httpx and the trust store:
+        # after the window shows (cold start), as the prefilled server's probe.
+        self._shown = False
+        after_first_paint(self, self._first_shown)
 
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
@@ -76,8 +82,14 @@ class ServerField(QWidget):
 
     def set_text(self, text: str) -> None:
         self.combo.setEditText(text)
-        if text:
+        if text and self._shown:
             self._probe_now()  # prefilled: no need to wait for the user to stop typing
+
+    def _first_shown(self) -> None:
+        self._shown = True
+        if self.connections.ca_problem and not self.status.text():
+            self.status.show_message(self.connections.ca_problem, "warn")
+        self._probe_now()  # the prefilled server, if any
 
     @property
     def info(self) -> ServerInfo | None:
@@ -103,6 +115,8 @@ class ServerField(QWidget):
             self._task.cancel()
         self.status.show_message(f"Checking {text}…", "info")
         self.ca_button.setVisible(False)
+        from desktop.api import probe_server
+
         task = asyncio.ensure_future(probe_server(text, client=self.connections.client))
         self._task, self._task_text = task, text
         task.add_done_callback(self._probe_done)

@@ -7,14 +7,18 @@ session object, so the main window's client carries on with the new tokens.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPaintEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from desktop.api import ServerInfo, ZouSession
 from desktop.ui.resources import style_sheet
 from desktop.ui.signin.panel import SignInPanel
 from desktop.ui.widgets import named
+
+if TYPE_CHECKING:
+    from desktop.api import ServerInfo, ZouSession
 
 
 class SessionExpiredSheet(QWidget):

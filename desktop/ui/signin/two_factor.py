@@ -7,7 +7,7 @@ password it kept, so a wrong code never makes the user retype the password.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -23,12 +23,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.api import ZouSession
 from desktop.api import errors as E
 from desktop.asyncqt import TaskRunner
 from desktop.ui import security_key
 from desktop.ui.signin import messages
 from desktop.ui.widgets import CodeField, MessageLabel, error_text, monospace_font, named, primary_button
+
+if TYPE_CHECKING:
+    from desktop.api import ZouSession
 
 log = logging.getLogger(__name__)
 

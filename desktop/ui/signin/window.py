@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from desktop import APP_NAME, __version__
-from desktop.api import ServerInfo, ZouSession
 from desktop.api.tokens import KeyringStatus, keyring_status
 from desktop.settings import Settings
 from desktop.ui.connections import Connections
+from desktop.ui.first_paint import after_first_paint
 from desktop.ui.resources import app_icon, style_sheet
 from desktop.ui.signin.panel import SignInPanel
 from desktop.ui.signin.server_field import ServerField
 from desktop.ui.widgets import named
+
+if TYPE_CHECKING:
+    from desktop.api import ServerInfo, ZouSession
 
 log = logging.getLogger(__name__)
 
@@ -90,11 +94,11 @@ class SignInWindow(QWidget):
         else:
             self.server.combo.setFocus()
         # Whether a stored session would survive a restart, decided once as the window opens. Choosing the
-        # backend loads keyring's plug-ins (~0.1 s): right after the window shows, not before.
+        # backend loads keyring's plug-ins (~0.1-0.2 s): right after the window is painted, not before.
         if keyring is not None:
             self._apply_keyring(keyring)
         else:
-            QTimer.singleShot(0, self, lambda: self._apply_keyring(keyring_status()))
+            after_first_paint(self, lambda: self._apply_keyring(keyring_status()))
 
     def _apply_keyring(self, status: KeyringStatus) -> None:
         self.keyring = status
@@ -105,6 +109,8 @@ class SignInWindow(QWidget):
     def _server_probed(self, info: object) -> None:
         """Plain http:// to another computer: show the opt-in up front (unticked) with the warning."""
         plain = self.panel.credentials.plain_http
+        from desktop.api import ServerInfo  # loaded by the probe that sent `info`
+
         insecure = isinstance(info, ServerInfo) and info.sends_in_clear
         if not insecure:
             plain.setChecked(False)
