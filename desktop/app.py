@@ -71,6 +71,7 @@ async def amain(app: QApplication, args: argparse.Namespace) -> int:
     from desktop.settings import Settings
     from desktop.ui.connections import Connections
     from desktop.ui.controller import AppController
+    from desktop.ui.theme import ThemeManager
 
     closed = asyncio.Event()
     app.setQuitOnLastWindowClosed(False)
@@ -78,6 +79,7 @@ async def amain(app: QApplication, args: argparse.Namespace) -> int:
     _quit_on_ctrl_c(app, closed)
 
     settings = Settings()
+    ThemeManager.of(app, settings)  # the View > Theme choice, or the system's scheme
     connections = Connections(settings)
     controller = AppController(settings, connections, TokenStore(), server_override=args.server)
     demo = None

@@ -13,6 +13,8 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu
 
 from desktop.ui.editing import UndoAction
+from desktop.ui.main.assign_commands import AssignCommands
+from desktop.ui.main.view_options import ViewOptions
 from desktop.ui.panes.common import named
 
 if TYPE_CHECKING:
@@ -72,6 +74,11 @@ class MainActions:
         self.status_action.triggered.connect(edits.change_status)
         self.casting_action = self._action("&Casting…", "actionCasting")
         self.casting_action.triggered.connect(edits.edit_casting)
+        self.assign = AssignCommands(window.parts, edits)
+        self.assign_task_action = self._action("Assign people to the &task…", "actionAssignTask")
+        self.assign_task_action.triggered.connect(self.assign.assign_task)
+        self.assign_selected_action = self._action("Assign or unassign selected…", "actionAssignSelected")
+        self.assign_selected_action.triggered.connect(self.assign.assign_selected)
 
         self.filter_action = self._action("&Filter", "actionFocusFilter", "Ctrl+F")
         self.filter_action.triggered.connect(window.focus_filter)
@@ -123,7 +130,7 @@ class MainActions:
             self.edit_menu.addAction(action)
         self.edit_menu.addSeparator()
         for action in (self.edit_action, self.delete_action, self.bulk_edit_action, self.status_action,
-                       self.casting_action):
+                       self.casting_action, self.assign_task_action, self.assign_selected_action):
             self.edit_menu.addAction(action)
         self.edit_menu.aboutToShow.connect(self.update)
 
@@ -143,6 +150,7 @@ class MainActions:
             lambda: w.assets_pane.columns_menu().popup(w.mapToGlobal(w.rect().center())))
         view_menu.addSeparator()
         view_menu.addAction(self.downloads_action)
+        self.view_options = ViewOptions(w, view_menu)  # density, theme
 
     def _build_context_menus(self) -> None:
         w = self.w
@@ -154,9 +162,11 @@ class MainActions:
                 pane.table.addAction(action)
             if pane is w.shots_pane:
                 pane.table.addAction(self.casting_action)
+            pane.table.addAction(self.assign_selected_action)
         # Right-click in the detail pane: status of the selected task, attachments of its comments.
         w.detail.tasks.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         w.detail.tasks.addAction(self.status_action)
+        w.detail.tasks.addAction(self.assign_task_action)
         w.detail.tasks.addAction(self.download_attachments_action)
         w.detail.comments.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         w.detail.comments.addAction(self.download_attachments_action)
@@ -176,6 +186,8 @@ class MainActions:
         self.casting_action.setEnabled(manager and (pane is None or pane.kind == "shot"))
         self.edit_action.setEnabled(editor and pane is not None)
         self.status_action.setEnabled(has_project and w.detail.selected_task_id() is not None)
+        self.assign_task_action.setEnabled(has_project and w.detail.selected_task_id() is not None)
+        self.assign_selected_action.setEnabled(has_project and pane is not None)
         for action in (self.export_shots_action, self.export_assets_action, self.export_casting_action):
             action.setEnabled(has_project)
         self.export_view_action.setEnabled(pane is not None or w.tabs.currentWidget() is w.my_tasks_pane)
