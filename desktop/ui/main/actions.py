@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QMenu
 
 from desktop.ui.editing import UndoAction
 from desktop.ui.main.assign_commands import AssignCommands
+from desktop.ui.main.breakdown_commands import BreakdownCommands
 from desktop.ui.main.view_options import ViewOptions
 from desktop.ui.panes.common import named
 
@@ -79,6 +80,9 @@ class MainActions:
         self.assign_task_action.triggered.connect(self.assign.assign_task)
         self.assign_selected_action = self._action("Assign or unassign selected…", "actionAssignSelected")
         self.assign_selected_action.triggered.connect(self.assign.assign_selected)
+        self.breakdown = BreakdownCommands(window.parts, edits)
+        self.breakdown_action = self._action("&Breakdown of selected shots…", "actionBreakdown")
+        self.breakdown_action.triggered.connect(self.breakdown.open_breakdown)
 
         self.filter_action = self._action("&Filter", "actionFocusFilter", "Ctrl+F")
         self.filter_action.triggered.connect(window.focus_filter)
@@ -130,7 +134,8 @@ class MainActions:
             self.edit_menu.addAction(action)
         self.edit_menu.addSeparator()
         for action in (self.edit_action, self.delete_action, self.bulk_edit_action, self.status_action,
-                       self.casting_action, self.assign_task_action, self.assign_selected_action):
+                       self.casting_action, self.breakdown_action, self.assign_task_action,
+                       self.assign_selected_action):
             self.edit_menu.addAction(action)
         self.edit_menu.aboutToShow.connect(self.update)
 
@@ -162,6 +167,7 @@ class MainActions:
                 pane.table.addAction(action)
             if pane is w.shots_pane:
                 pane.table.addAction(self.casting_action)
+                pane.table.addAction(self.breakdown_action)
             pane.table.addAction(self.assign_selected_action)
         # Right-click in the detail pane: status of the selected task, attachments of its comments.
         w.detail.tasks.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
@@ -184,6 +190,7 @@ class MainActions:
                        self.import_csv_action):
             action.setEnabled(manager)
         self.casting_action.setEnabled(manager and (pane is None or pane.kind == "shot"))
+        self.breakdown_action.setEnabled(manager and pane is not None and pane.kind == "shot")
         self.edit_action.setEnabled(editor and pane is not None)
         self.status_action.setEnabled(has_project and w.detail.selected_task_id() is not None)
         self.assign_task_action.setEnabled(has_project and w.detail.selected_task_id() is not None)

@@ -1,6 +1,7 @@
 """Issue 17's assignment bullet: the assignee picker from the Edit menu and the context menus, for the task
-selected in the detail (one) or the rows selected in a list (bulk), with unassign and undo — round trips
-against the real local Zou."""
+selected in the detail (one) or the rows selected in a list (bulk), with unassign and undo; and issue 19's
+breakdown (shots × assets casting, with the casting editor's conflict safety) — round trips against the real
+local Zou."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ from dataclasses import dataclass
 
 import pytest
 from PySide6.QtCore import QItemSelectionModel
+from PySide6.QtWidgets import QPushButton
 from pytestqt.qtbot import QtBot
 
-from desktop.ui.editing import AssigneePicker, BulkAssignDialog
+from desktop.ui.editing import AssigneePicker, BreakdownDialog, BulkAssignDialog
 from desktop.ui.main_window import TAB_SHOTS, MainWindow
 from tests.helpers.seed import SeededProject, seed_small_project
 from tests.helpers.zou import TestUser, ZouAdmin, unique
@@ -149,3 +151,51 @@ def test_assign_the_detail_task_from_the_edit_menu(open_window: Callable[..., Op
         return {a if isinstance(a, str) else str(a.get("id")) for a in task.get("assignees") or []}
 
     qtbot.waitUntil(lambda: shown() == {production.other.id}, timeout=WAIT_MS)
+
+
+def server_casting(admin: ZouAdmin, project_id: str, shot_id: str) -> dict[str, int]:
+    return {r["asset_name"]: r["nb_occurences"]
+            for r in admin.get(f"/data/projects/{project_id}/entities/{shot_id}/casting")}
+
+
+def test_breakdown_casts_many_shots_and_a_concurrent_change_is_a_conflict_nothing_lost(
+        open_window: Callable[..., OpenWindow], production: Production, qtbot: QtBot,
+        zou_admin: ZouAdmin) -> None:
+    p = production.project
+    window = open_window(production.manager, project_id=p.id).window
+    sh1, sh2, sh3 = p.shots["SQ01/SH010"], p.shots["SQ01/SH020"], p.shots["SQ02/SH010"]
+    select_shots(window, [sh1, sh2, sh3])
+    actions = window.main_actions
+    actions.update()
+    assert actions.breakdown_action.isEnabled()
+    assert actions.breakdown_action in window.shots_pane.table.actions()
+    assert actions.breakdown_action in actions.edit_menu.actions()
+    actions.breakdown_action.trigger()
+    dialog = window.edits.dialogs[-1]
+    assert isinstance(dialog, BreakdownDialog)
+    qtbot.waitUntil(lambda: len(dialog.loaded) == 3 and dialog.save_button.isEnabled(), timeout=WAIT_MS)
+    hero, sword, villain = p.assets["Hero"], p.assets["Sword"], p.assets["Villain"]
+    assert set(dialog.columns) == {hero, sword}  # what the three shots are cast with
+    assert (dialog.count(sh1, hero), dialog.count(sh1, sword), dialog.count(sh3, hero)) == (1, 2, 1)
+    assert dialog.grid.rowCount() == 3
+    dialog.asset_picker.setCurrentIndex(dialog.asset_picker.findData(villain))
+    dialog.add_button.click()  # Villain once in every shot
+    dialog.set_count(sh2, hero, 3)
+    assert sorted(dialog.changed_shots()) == sorted([sh1, sh2, sh3])
+    assert dialog.grid.horizontalHeaderItem(dialog.columns.index(hero)).text() == "Character / Hero (5)"  # 1+3+1
+    # Meanwhile someone else casts Sword x4 in the third shot.
+    zou_admin.put(f"/data/projects/{p.id}/entities/{sh3}/casting",
+                  [{"asset_id": hero, "nb_occurences": 1}, {"asset_id": sword, "nb_occurences": 4}])
+    dialog.save_button.click()
+    qtbot.waitUntil(lambda: dialog.conflict_dialog is not None and dialog.conflict_dialog.isVisible(),
+                    timeout=WAIT_MS)
+    assert server_casting(zou_admin, p.id, sh1) == {"Hero": 1, "Sword": 2, "Villain": 1}
+    assert server_casting(zou_admin, p.id, sh2) == {"Hero": 3, "Villain": 1}
+    assert server_casting(zou_admin, p.id, sh3) == {"Hero": 1, "Sword": 4}  # not overwritten
+    assert dialog.count(sh3, villain) == 1  # what was typed for the shot in conflict is kept
+    conflict = dialog.conflict_dialog
+    assert conflict is not None
+    with qtbot.waitSignal(dialog.casting_saved, timeout=WAIT_MS):
+        conflict.findChild(QPushButton, "mergeButton").click()
+    assert server_casting(zou_admin, p.id, sh3) == {"Hero": 1, "Sword": 4, "Villain": 1}  # both kept
+    assert dialog.count(sh3, sword) == 4 and dialog.changed_shots() == []
