@@ -63,7 +63,7 @@ def _client(device: Any, origin: str, pin: str) -> Any:
     if hasattr(fc, "DefaultClientDataCollector"):  # python-fido2 2.x
         return fc.Fido2Client(device, client_data_collector=fc.DefaultClientDataCollector(origin),
                               user_interaction=Interaction())
-    return fc.Fido2Client(device, origin, user_interaction=Interaction())  # python-fido2 1.x
+    return fc.Fido2Client(device, origin, user_interaction=Interaction())  # type: ignore[arg-type,unused-ignore]  # 1.x
 
 
 def _origin(options: dict[str, Any], fallback_host: str) -> str:

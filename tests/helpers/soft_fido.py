@@ -97,8 +97,11 @@ class SoftAuthenticator(CtapDevice):
         _, key, count = self.credentials[credential_id]
         count += 1
         self.credentials[credential_id] = (rp_id, key, count)
-        self.touches += 1
-        auth_data = hashlib.sha256(rp_id.encode()).digest() + bytes([AuthenticatorData.FLAG.UP]) + struct.pack(
-            ">I", count)
+        # python-fido2's client first asks without user presence ("up": false) which allowed credential
+        # this key holds: no touch for that one, and the flag says so.
+        present = bool((body.get(5) or {}).get("up", True))
+        self.touches += present
+        flags = AuthenticatorData.FLAG.UP if present else 0
+        auth_data = hashlib.sha256(rp_id.encode()).digest() + bytes([flags]) + struct.pack(">I", count)
         signature = key.sign(auth_data + client_data_hash, ec.ECDSA(hashes.SHA256()))
         return {1: {"type": "public-key", "id": credential_id}, 2: auth_data, 3: signature}
