@@ -1,11 +1,11 @@
 """Light and dark colour schemes for the main window, following the system setting or the user's choice.
 
 `Settings.theme` is "system", "light" or "dark" (View > Theme). "system" follows Qt's
-`QStyleHints.colorScheme()` (Qt 6.5+) and changes with it while the app runs. The palettes are data in
-`resources/styles/palettes.json`, applied with the Fusion style so both look the same on every platform
-(a platform style may ignore a dark palette). Zou's status colours are never changed: the chip text is
-black or white, whichever has the higher WCAG contrast on the status colour
-(`desktop.models.lookups.readable_text_color`).
+`QStyleHints.colorScheme()` (Qt 6.5+) and changes with it while the app runs. While the result is the
+system's own scheme in light, the platform's look is left as it is; otherwise the palette of
+`resources/styles/palettes.json` is applied with the Fusion style (a platform style may ignore a
+palette). Zou's status colours are never changed: the chip text is black or white, whichever has the
+higher WCAG contrast on the status colour (`desktop.models.lookups.readable_text_color`).
 """
 
 from __future__ import annotations
@@ -75,6 +75,7 @@ class ThemeManager(QObject):
         super().__init__(app)
         self.app, self.settings = app, settings
         self.scheme = ""
+        self.platform_style, self.platform_palette = app.style().name(), QPalette(app.palette())
         hints = QGuiApplication.styleHints()
         if hints is not None:
             hints.colorSchemeChanged.connect(lambda _scheme: self.apply())
@@ -96,14 +97,17 @@ class ThemeManager(QObject):
 
     def apply(self) -> None:
         scheme = resolve(self.settings.theme)
-        if scheme == self.scheme:
+        native = scheme == "light" and system_scheme() == "light"  # the platform's own light look
+        key = "native" if native else scheme
+        if key == self.scheme:
             return
-        self.scheme = scheme
-        if self.app.style().name().lower() != "fusion":
-            style = QStyleFactory.create("Fusion")
+        self.scheme = key
+        wanted = self.platform_style if native else "fusion"
+        if self.app.style().name().lower() != wanted.lower():
+            style = QStyleFactory.create(wanted)
             if style is not None:
                 self.app.setStyle(style)
-        self.app.setPalette(palette_for(scheme))
+        self.app.setPalette(self.platform_palette if native else palette_for(scheme))
         light = palette_for("light")
         for class_name in LIGHT_ONLY:  # after the app palette, which resets the per-class ones
             # PySide6 takes the class name as str at run time (bytes is refused), whatever its stub says.
