@@ -35,7 +35,12 @@ SMOKE_TEST_SHOW_S = float(os.environ.get("SLATE_SMOKE_SHOW_S", "0.5"))
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="slate", description=f"{APP_NAME}: a desktop client for Kitsu (Zou).")
+    from desktop.cli_help import COMMANDS_HELP, EXIT_HELP
+
+    parser = argparse.ArgumentParser(prog="slate", description=f"{APP_NAME}: a desktop client for Kitsu (Zou).",
+                                     usage="slate [options]  |  slate {export,import,download} ...",
+                                     formatter_class=argparse.RawDescriptionHelpFormatter,
+                                     epilog=COMMANDS_HELP + "\n" + EXIT_HELP)
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     parser.add_argument("--server", metavar="URL", default="",
                         help="the Kitsu/Zou server to sign in to (prefills the sign-in window)")
@@ -72,6 +77,7 @@ async def amain(app: QApplication, args: argparse.Namespace) -> int:
     from desktop.settings import Settings
     from desktop.ui.connections import Connections
     from desktop.ui.controller import AppController
+    from desktop.ui.theme import ThemeManager
 
     closed = asyncio.Event()
     app.setQuitOnLastWindowClosed(False)
@@ -79,6 +85,7 @@ async def amain(app: QApplication, args: argparse.Namespace) -> int:
     _quit_on_ctrl_c(app, closed)
 
     settings = Settings()
+    ThemeManager.of(app, settings)  # the View > Theme choice, or the system's scheme
     connections = Connections(settings)
     controller = AppController(settings, connections, TokenStore(), server_override=args.server)
     demo = None
@@ -164,8 +171,8 @@ def _quit_on_ctrl_c(app: QApplication, closed: asyncio.Event) -> None:
     timer.start(300)
 
 
-# `slate export …` / `slate import …` are the windowless command line (desktop/cli.py).
-CLI_COMMANDS = ("export", "import")
+# `slate export …` / `slate import …` / `slate download …` are the windowless command line (desktop/cli.py).
+CLI_COMMANDS = ("export", "import", "download")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

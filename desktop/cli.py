@@ -8,6 +8,7 @@ or is asked on the terminal; never on the command line, and tokens are never pri
     slate export playlist --project "My Film" --playlist "Dailies 12" -o dailies.csv --delimiter ,
     slate export tasks -o tasks.csv --bom
     slate import shots --project "My Film" --file shots.csv --update --dry-run
+    slate download previews --project "My Film" --filter "anim=wip" -o previews/   (desktop/cli_download.py)
 
 Exit codes: see EXIT_HELP below (also printed by --help).
 """
@@ -26,25 +27,21 @@ from typing import Any, NoReturn, TextIO
 
 from desktop.api import errors as E
 from desktop.api.auth import SignedIn, TwoFactorRequired, WrongCredentials
+from desktop.api.downloads import format_size
 from desktop.api.exports import GLOBAL_EXPORTS, PROJECT_EXPORTS, CsvImport, Exports, Playlists
 from desktop.api.probe import probe_server
 from desktop.api.session import ZouSession
 from desktop.api.tokens import Tokens, TokenStore, keyring_status
+from desktop.cli_help import EXIT_HELP
 from desktop.csvio import CsvFormat, CsvFormatError, CsvWriteError, ImportKind
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_AUTH, EXIT_NOT_FOUND = 0, 1, 2, 3, 4
 EXIT_DENIED, EXIT_NETWORK, EXIT_FILE, EXIT_IMPORT = 5, 6, 7, 8
+EXIT_DOWNLOAD = 9
 PASSWORD_ENV = "SLATE_PASSWORD"
 SERVER_ENV = "SLATE_SERVER"
 EMAIL_ENV = "SLATE_EMAIL"
 EXPORT_KINDS = (*PROJECT_EXPORTS, "playlist", *GLOBAL_EXPORTS)
-EXIT_HELP = """\
-Exit codes (one line on stderr explains any non-zero one):
-    0 done; 1 server or unexpected failure; 2 wrong arguments; 3 not signed in / sign-in refused;
-    4 project or playlist not found; 5 permission denied; 6 network, TLS or timeout;
-    7 file problem (cannot write the output, unreadable or malformed CSV);
-    8 import refused or stopped at a row (the report says which rows were imported).
-"""
 
 
 class CliError(Exception):
@@ -72,7 +69,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="slate", description="Slate command line: CSV exports and imports with Zou/Kitsu.",
+    parser = _Parser(prog="slate", description="Slate command line: CSV exports and imports, downloads, with "
+                                               "Zou/Kitsu.",
                      formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EXIT_HELP)
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
@@ -110,6 +108,9 @@ def build_parser() -> argparse.ArgumentParser:
     im.add_argument("--update", action="store_true", help="update existing entities (Zou's ?update=true)")
     im.add_argument("--dry-run", action="store_true", help="check and count new/existing rows; import nothing")
     im.add_argument("--force", action="store_true", help="upload even when checks find rows Zou will refuse")
+    from desktop import cli_download
+
+    cli_download.add_parser(sub, common)
     return parser
 
 
@@ -169,6 +170,8 @@ async def _run(args: argparse.Namespace, env: CliEnv) -> str:
         session = await _connect(args, env)
         if args.command == "export":
             return await _export(session, args)
+        if args.command == "download":
+            return await _download(session, args, env)
         return await _import(session, args)
     except E.ZouError as exc:
         raise CliError(str(exc), _error_code(exc)) from exc
@@ -304,6 +307,28 @@ async def _export(session: ZouSession, args: argparse.Namespace) -> str:
     if result.note:
         text += f"; {result.note}"
     return text
+
+
+async def _download(session: ZouSession, args: argparse.Namespace, env: CliEnv) -> str:
+    from desktop import cli_download
+
+    project = episode = None
+    if args.what == "previews":
+        project = await _project(session, args.project)
+        episode = await _episode(session, str(project["id"]), args.episode)
+    sources = await cli_download.sources_for(session, args, project, episode)
+    if not sources:
+        return "nothing to download"
+    tty = getattr(env.stderr, "isatty", lambda: False)()
+    folder: Path = args.out.expanduser()
+    done, failed = await cli_download.download(session, sources, folder, parallel=args.parallel,
+                                               progress=env.stderr if tty and not args.quiet else None)
+    if failed:
+        first = failed[0]
+        raise CliError(f"{len(failed)} of {len(done) + len(failed)} downloads failed, first {first.name}: "
+                       f"{first.error or first.status.value} ({len(done)} complete in {folder})", EXIT_DOWNLOAD)
+    size = sum(i.received for i in done)
+    return f"downloaded {len(done)} file(s), {format_size(size)}, into {folder}"
 
 
 async def _import(session: ZouSession, args: argparse.Namespace) -> str:

@@ -119,6 +119,16 @@ class Settings:
     pane_hidden = KeyedOption[list[str]]("panes/{}/hidden", [], list, doc="hidden column keys")
     pane_widths = KeyedOption[list[str]]("panes/{}/widths", [], list, doc="'key=width' per visible column")
     pane_sort = KeyedOption("panes/{}/sort", "", doc="'key:asc' or 'key:desc', '' for the server's order")
+    # Per project ({} = shots/assets, project id); the pane-wide layout above is the default of a project not
+    # arranged yet.
+    project_order = KeyedOption[list[str]]("panes/{}/project/{}/order", [], list, doc="column keys, per project")
+    project_hidden = KeyedOption[list[str]]("panes/{}/project/{}/hidden", [], list,
+                                            doc="hidden column keys, per project")
+    project_widths = KeyedOption[list[str]]("panes/{}/project/{}/widths", [], list,
+                                            doc="'key=width' per visible column, per project")
+    grid_density = Option("panes/density", "comfortable", doc="row height of the lists: comfortable or compact")
+    # ------------------------------------------------------------ appearance
+    theme = Option("appearance/theme", "system", doc="colour scheme: system, light or dark")
     # ------------------------------------------------------------ downloads
     downloads_parallel = Option("downloads/parallel", 3, doc="transfers at once (1 to the dock's maximum)")
     downloads_policy = Option("downloads/conflict_policy", "rename", doc="a file already there: rename, skip...")

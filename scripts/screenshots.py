@@ -15,6 +15,7 @@ With `--main-window`, the main window instead, on the demo server (started and s
 not Qt's offscreen rendering):
 
     main-window.png            shots pane grouped by sequence, a shot's detail with its preview and tasks
+    main-window-dark.png       the same in the dark theme (View > Theme > Dark)
     demo-main-window.png       the assets pane of the demo's TV show
 
 Nothing touches the user's settings or keychain: settings go to a temporary INI file and the keyring
@@ -257,10 +258,16 @@ class MainWindowScreens:
         print(f"screenshots: wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
 
     async def take_all(self) -> int:
+        from PySide6.QtWidgets import QApplication
+
         from desktop.api import ZouClient, probe_server
         from desktop.ui.connections import Connections
         from desktop.ui.main_window import TAB_ASSETS, MainWindow
+        from desktop.ui.theme import ThemeManager
 
+        app = QApplication.instance()
+        assert isinstance(app, QApplication)
+        theme = ThemeManager.of(app, self.settings)  # as the app starts: the system's scheme (light under Xvfb)
         connections = Connections(self.settings)
         try:
             server = await probe_server(self.url, client=connections.client)
@@ -286,6 +293,11 @@ class MainWindowScreens:
             await self.until(lambda: window.detail.entity_id and not window.browse.runner.busy, "the shot's detail")
             await asyncio.sleep(1.5)  # thumbnails of the visible rows and the preview arrive
             self.save_screen(window, "main-window.png")
+            theme.choose("dark")
+            await asyncio.sleep(0.8)  # repainted in the dark palette
+            self.save_screen(window, "main-window-dark.png")
+            theme.choose("system")
+            await asyncio.sleep(0.3)
 
             tv = next((p for p in projects.projects() if p.production_type == "tvshow"), None)
             if tv is not None:

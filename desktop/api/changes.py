@@ -11,7 +11,7 @@ A change the panes cannot patch in place (a new or deleted row) names the list t
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -108,6 +108,12 @@ def comment_posted(task: Mapping[str, Any], comment: Mapping[str, Any]) -> Chang
         fields["last_comment_date"] = comment["created_at"]
     entity_id = str(task.get("entity_id") or "")
     return Changes(tasks=(TaskUpdate(task_id, entity_id, fields),), threads=frozenset({task_id}), origin="status")
+
+
+def assignments_saved(assignees: Mapping[str, tuple[str, Sequence[str]]]) -> Changes:
+    """People assigned or unassigned: {task id: (entity id, the task's assignees after)}."""
+    return Changes(tasks=tuple(TaskUpdate(task_id, entity_id, {"assignees": list(people)})
+                               for task_id, (entity_id, people) in assignees.items()), origin="assign")
 
 
 def casting_saved(entity_id: str, asset_ids: Iterable[str] = ()) -> Changes:

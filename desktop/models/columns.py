@@ -71,19 +71,21 @@ def project_task_types(kind: str, project: Project | None, lookups: Lookups) -> 
 
 
 def build_columns(kind: str, project: Project | None, lookups: Lookups) -> list[ColumnSpec]:
+    """Kitsu's order: what names the row, then the task statuses (what a tracker is opened for), then
+    the frame fields, the description and the metadata."""
     cols: list[ColumnSpec] = [THUMBNAIL]
     if kind == "shot":
         if project is not None and project.is_tv_show:
             cols.append(SHOT_EPISODE)
         cols.extend(SHOT_FIELDS_BEFORE)
-        cols.extend(SHOT_FIELDS_AFTER)
     else:
-        cols.extend(ASSET_FIELDS)
+        cols.extend(ASSET_FIELDS[:2])
+    cols.extend(task_type_column(tt) for tt in project_task_types(kind, project, lookups))
+    cols.extend(SHOT_FIELDS_AFTER if kind == "shot" else ASSET_FIELDS[2:])
     wanted = entity_type_name(kind)
     if project is not None:
         for d in project.descriptors:
             if d.entity_type == wanted and d.field_name:
                 cols.append(ColumnSpec(f"meta:{d.field_name}", d.name or d.field_name, ColumnKind.METADATA,
                                        field=d.field_name, numeric=d.data_type == "number"))
-    cols.extend(task_type_column(tt) for tt in project_task_types(kind, project, lookups))
     return cols

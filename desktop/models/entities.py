@@ -519,6 +519,13 @@ class EntityTableModel(QAbstractTableModel):
             return {}
         return dict(zip(self.table.entity_fields, self._rows[row], strict=False))
 
+    def row_tasks(self, row: int) -> list[dict[str, Any]]:
+        """The row's tasks as dicts (id, task_type_id, task_status_id, assignees…), as loaded."""
+        if self.table is None or not 0 <= row < self._count:
+            return []
+        names = self.table.task_fields
+        return [dict(zip(names, t, strict=False)) for t in self.table.tasks(self._rows[row])]
+
     def sort_keys(self, col: int) -> list[Any]:
         """One precomputed sort key per row for column `col` (extended as rows stream in)."""
         keys = self._sort_cache.get(col)

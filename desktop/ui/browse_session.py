@@ -44,6 +44,7 @@ LIST_KINDS = ("shot", "asset")
 LOAD_KEYS = ("context", "project", "shot", "asset", "my_tasks", "detail", "thread")
 SYNC_INTERVAL_S = 0.2  # streamed rows reach the model at most this often (plus first and last batch)
 COMMENT_FETCHES = 6  # comment threads fetched in parallel for one entity's tasks
+ZOU_ENTITY_CACHE_S = 130  # Zou memoizes get_full_shot / get_full_asset for 120 s (shots_service, assets_service)
 
 LoadFactory = Callable[[], Coroutine[Any, Any, Any]]
 
@@ -96,6 +97,9 @@ class BrowseSession(QObject):
         # What this session's own writes changed on tasks, until the server's answers show it: Zou may
         # answer a read just after a comment from a cache that predates it (seen with GET /data/shots/{id}).
         self._task_overrides: dict[str, dict[str, Any]] = {}
+        # The same for assignments, whose answer carries no date to compare: Zou's `get_full_shot` cache
+        # (120 s) is not cleared by an assignment, so the people this session set are shown until then.
+        self._assignee_overrides: dict[str, tuple[list[str], float]] = {}
         self._stale_threads: set[str] = set()  # threads a write changed: fetched even if the task says none
         self._closed = False
         self.on_resumed: list[Callable[[], None]] = []  # run after a re-sign-in (downloads, thumbnails...)
@@ -433,6 +437,15 @@ class BrowseSession(QObject):
             override = self._task_overrides.get(str(task.get("id") or ""))
             if override is None:
                 continue
+            people = self._assignee_overrides.get(str(task.get("id") or ""))
+            if people is not None:  # held while Zou's cached read may predate it, at most ZOU_ENTITY_CACHE_S
+                shown, until = people
+                if time.monotonic() > until or sorted(task.get("assignees") or []) == sorted(shown):
+                    del self._assignee_overrides[str(task["id"])]
+                else:
+                    task["assignees"] = list(shown)
+            if not override:
+                continue
             mine = str(override.get("last_comment_date") or "")
             theirs = str(task.get("last_comment_date") or "")
             if mine and theirs >= mine:
@@ -462,6 +475,10 @@ class BrowseSession(QObject):
             self._comments.pop(task_id, None)
             self._stale_threads.add(task_id)
         for update in changes.tasks:
+            if "assignees" in update.fields:
+                self._assignee_overrides[update.task_id] = (list(update.fields["assignees"]),
+                                                            time.monotonic() + ZOU_ENTITY_CACHE_S)
+                self._task_overrides.setdefault(update.task_id, {})
             if update.fields.get("last_comment_date"):
                 self._task_overrides[update.task_id] = {**self._task_overrides.get(update.task_id, {}),
                                                         **update.fields}

@@ -21,7 +21,14 @@ def library_available() -> bool:
     return importlib.util.find_spec("fido2") is not None
 
 
+# Devices offered before the USB ones: python-fido2 `CtapDevice`s that are not on HID (the tests' software
+# authenticator, tests/helpers/soft_fido.py). Empty in the app.
+extra_devices: list[Any] = []
+
+
 def _first_key() -> Any:
+    if extra_devices:
+        return extra_devices[0]
     from fido2.hid import CtapHidDevice  # type: ignore[import-not-found,unused-ignore]
 
     return next(iter(CtapHidDevice.list_devices()), None)
@@ -56,7 +63,7 @@ def _client(device: Any, origin: str, pin: str) -> Any:
     if hasattr(fc, "DefaultClientDataCollector"):  # python-fido2 2.x
         return fc.Fido2Client(device, client_data_collector=fc.DefaultClientDataCollector(origin),
                               user_interaction=Interaction())
-    return fc.Fido2Client(device, origin, user_interaction=Interaction())  # python-fido2 1.x
+    return fc.Fido2Client(device, origin, user_interaction=Interaction())  # type: ignore[arg-type,unused-ignore]  # 1.x
 
 
 def _origin(options: dict[str, Any], fallback_host: str) -> str:

@@ -98,7 +98,8 @@ def test_entity_model_on_10k_rows_passes_the_model_tester(
     check(qtmodeltester, src)
     assert src.rowCount() == 10_000
     keys = src.column_keys()
-    assert keys[:4] == ["thumbnail", "sequence", "name", "frames"]
+    # Kitsu's order: the task statuses right after the name, the frame fields and metadata after them.
+    assert keys[:6] == ["thumbnail", "sequence", "name", "task:Storyboard", "task:Layout", "frames"]
     assert "meta:difficulty" in keys
     assert [k for k in keys if k.startswith("task:")] == ["task:Storyboard", "task:Layout"]
 

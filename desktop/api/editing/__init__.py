@@ -11,7 +11,7 @@ session):
 * asset instances: `shot_asset_instances`, `instances_of_asset`, `add_asset_instance`,
   `remove_asset_instance`;
 * tasks: `comment_task` (status + comment + attachments with progress), `bulk_set_status`, `assign`,
-  `unassign`, `set_assignees`;
+  `unassign`, `set_assignees`; many tasks at once: `bulk_assign`, `bulk_unassign` (an `AssignReport`);
 * `undo` (an `UndoStack`): `await editor.undo.undo_last()`.
 
 Pure helpers the table model can call without I/O: `apply_cell_edit`, `validate_changes`, `flatten`,
@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from desktop.api.editing.assignments import AssignmentOps, AssignReport
 from desktop.api.editing.bulk import BulkReport, RowResult
 from desktop.api.editing.casting import CastEntry, CastIn, Casting, CastingConflict, CastingOps, format_cast_value
 from desktop.api.editing.entities import BulkRow, DeletePreview, EntityOps
@@ -48,7 +49,7 @@ from desktop.api.editing.undo import NothingToUndo, UndoEntry, UndoStack
 from desktop.api.records import AssetType, Descriptor, Person, Project, TaskStatus, TaskType, UserContext
 
 
-class Editor(EntityOps, CastingOps, InstanceOps, TaskOps):
+class Editor(EntityOps, CastingOps, InstanceOps, TaskOps, AssignmentOps):
     """All writes, on top of a signed-in `ZouClient`. See the module doc."""
 
 
@@ -101,7 +102,7 @@ class EditContext:
 
 
 __all__ = [
-    "CELL_EDITABLE", "AssetInstance", "Attachment", "BulkReport", "BulkRow", "BulkTask", "Capabilities",
+    "CELL_EDITABLE", "AssetInstance", "AssignReport", "Attachment", "BulkReport", "BulkRow", "BulkTask", "Capabilities",
     "CastEntry", "CastIn", "Casting", "CastingConflict", "CellEdit", "ConcurrentChange", "DeletePreview",
     "EditConflict", "EditContext", "Editor", "NothingToUndo", "RowResult", "ThreeWay", "UndoEntry", "UndoStack",
     "apply_cell_edit", "attachment_url", "changed_fields", "effective_role", "field_label", "flatten",

@@ -13,6 +13,9 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu
 
 from desktop.ui.editing import UndoAction
+from desktop.ui.main.assign_commands import AssignCommands
+from desktop.ui.main.breakdown_commands import BreakdownCommands
+from desktop.ui.main.view_options import ViewOptions
 from desktop.ui.panes.common import named
 
 if TYPE_CHECKING:
@@ -74,6 +77,14 @@ class MainActions:
         self.publish_action.triggered.connect(window.publishing.publish)
         self.casting_action = self._action("&Casting…", "actionCasting")
         self.casting_action.triggered.connect(edits.edit_casting)
+        self.assign = AssignCommands(window.parts, edits)
+        self.assign_task_action = self._action("Assign people to the &task…", "actionAssignTask")
+        self.assign_task_action.triggered.connect(self.assign.assign_task)
+        self.assign_selected_action = self._action("Assign or unassign selected…", "actionAssignSelected")
+        self.assign_selected_action.triggered.connect(self.assign.assign_selected)
+        self.breakdown = BreakdownCommands(window.parts, edits)
+        self.breakdown_action = self._action("&Breakdown of selected shots…", "actionBreakdown")
+        self.breakdown_action.triggered.connect(self.breakdown.open_breakdown)
 
         self.filter_action = self._action("&Filter", "actionFocusFilter", "Ctrl+F")
         self.filter_action.triggered.connect(window.focus_filter)
@@ -125,7 +136,8 @@ class MainActions:
             self.edit_menu.addAction(action)
         self.edit_menu.addSeparator()
         for action in (self.edit_action, self.delete_action, self.bulk_edit_action, self.status_action,
-                       self.publish_action, self.casting_action):
+                       self.publish_action, self.casting_action, self.breakdown_action, self.assign_task_action,
+                       self.assign_selected_action):
             self.edit_menu.addAction(action)
         self.edit_menu.aboutToShow.connect(self.update)
 
@@ -145,6 +157,7 @@ class MainActions:
             lambda: w.assets_pane.columns_menu().popup(w.mapToGlobal(w.rect().center())))
         view_menu.addSeparator()
         view_menu.addAction(self.downloads_action)
+        self.view_options = ViewOptions(w, view_menu)  # density, theme
 
     def _build_context_menus(self) -> None:
         w = self.w
@@ -156,10 +169,13 @@ class MainActions:
                 pane.table.addAction(action)
             if pane is w.shots_pane:
                 pane.table.addAction(self.casting_action)
+                pane.table.addAction(self.breakdown_action)
+            pane.table.addAction(self.assign_selected_action)
         # Right-click in the detail pane: status of the selected task, attachments of its comments.
         w.detail.tasks.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         w.detail.tasks.addAction(self.status_action)
         w.detail.tasks.addAction(self.publish_action)
+        w.detail.tasks.addAction(self.assign_task_action)
         w.my_tasks_pane.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         w.my_tasks_pane.table.addAction(self.publish_action)
         w.detail.tasks.addAction(self.download_attachments_action)
@@ -179,10 +195,13 @@ class MainActions:
                        self.import_csv_action):
             action.setEnabled(manager)
         self.casting_action.setEnabled(manager and (pane is None or pane.kind == "shot"))
+        self.breakdown_action.setEnabled(manager and pane is not None and pane.kind == "shot")
         self.edit_action.setEnabled(editor and pane is not None)
         self.status_action.setEnabled(has_project and w.detail.selected_task_id() is not None)
         self.publish_action.setEnabled(w.browse.context is not None and (
             w.detail.selected_task_id() is not None or w.tabs.currentWidget() is w.my_tasks_pane))
+        self.assign_task_action.setEnabled(has_project and w.detail.selected_task_id() is not None)
+        self.assign_selected_action.setEnabled(has_project and pane is not None)
         for action in (self.export_shots_action, self.export_assets_action, self.export_casting_action):
             action.setEnabled(has_project)
         self.export_view_action.setEnabled(pane is not None or w.tabs.currentWidget() is w.my_tasks_pane)

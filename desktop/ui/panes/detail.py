@@ -11,7 +11,6 @@ from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFormLayout,
-    QHeaderView,
     QLabel,
     QListView,
     QSplitter,
@@ -28,6 +27,7 @@ from desktop.ui.browse_session import BrowseSession
 from desktop.ui.delegates import ChipDelegate
 from desktop.ui.panes.comment_actions import CommentThreadActions
 from desktop.ui.panes.common import ErrorBanner, named
+from desktop.ui.panes.fit_columns import fit_columns
 from desktop.ui.thumbnails import ThumbnailCache, preview_picture_path
 
 PICTURE_SIZE = (320, 180)
@@ -123,10 +123,7 @@ class DetailPane(QWidget):
         self.tasks.setTabKeyNavigation(False)
         self.tasks.verticalHeader().hide()
         self.tasks.verticalHeader().setDefaultSectionSize(28)
-        self.tasks.horizontalHeader().setStretchLastSection(True)
-        self.tasks.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for key, width in (("task_type", 90), ("status", 90), ("assignees", 100)):
-            self.tasks.setColumnWidth(self.tasks_model.column_index(key), width)
+        fit_columns(self.tasks, (3, 3, 3, 4))  # task, status, assignees, last comment: no horizontal scroll
 
         self.comments_title = named(QLabel("Comments"), "detailCommentsTitle", "Comments of the selected task")
         self.comments_model = CommentsModel(self)

@@ -70,6 +70,7 @@ from desktop.ui.panes.common import ErrorBanner, FilterEdit, named
 from desktop.ui.panes.inline_edit import InlineCellEditor
 
 ROW_HEIGHT = 32
+ROW_HEIGHTS = {"comfortable": ROW_HEIGHT, "compact": 22}  # Settings.grid_density: the rows' height
 DEFAULT_WIDTHS = {ColumnKind.THUMBNAIL: 58, ColumnKind.TASK: 112, ColumnKind.METADATA: 100}
 FIELD_WIDTHS = {"name": 110, "sequence": 90, "episode": 80, "asset_type": 100, "description": 180,
                 "frames": 60, "frame_in": 60, "frame_out": 60, "fps": 50}
@@ -241,6 +242,7 @@ class EntityPane(QWidget):
         self.hint_label.hide()
         self.error = ErrorBanner(self.prefix, self.noun)
         self.table = named(EntityTableView(self.model), f"{self.prefix}Table", f"{self.noun.capitalize()} list")
+        self.set_density(settings.grid_density)
 
         bar = QHBoxLayout()
         bar.setContentsMargins(0, 0, 0, 0)
@@ -378,6 +380,8 @@ class EntityPane(QWidget):
         self.model.set_row_filter(factory(FilterScope(self.kind, self.project, self.lookups)))
 
     def set_project(self, project: Project | None, lookups: Lookups | None = None) -> None:
+        if self._save_timer.isActive():
+            self.save_columns()  # an edit not saved yet belongs to the project it was made in
         if lookups is not None:
             self.lookups = lookups
         self.project = project
@@ -659,6 +663,9 @@ class EntityPane(QWidget):
         s.pane_order[p] = order + old_order
         s.pane_hidden[p] = hidden + old_hidden
         s.pane_widths[p] = widths + old_widths
+        if self.project is not None:  # this project's own layout; the pane-wide one seeds projects not arranged yet
+            key = (p, self.project.id)
+            s.project_order[key], s.project_hidden[key], s.project_widths[key] = order, hidden, widths
         col = header.sortIndicatorSection()
         sort = ""
         if 0 <= col < len(keys):
@@ -674,10 +681,10 @@ class EntityPane(QWidget):
             header = self.table.horizontalHeader()
             keys = self.source.column_keys()
             specs = self.source.specs
-            saved_order = self.settings.pane_order[self.prefix]
-            hidden = set(self.settings.pane_hidden[self.prefix])
+            saved_order, saved_hidden, saved_widths = self._saved_layout()
+            hidden = set(saved_hidden)
             widths: dict[str, int] = {}
-            for item in self.settings.pane_widths[self.prefix]:
+            for item in saved_widths:
                 key, _, value = item.rpartition("=")
                 if value.isdigit():
                     widths[key] = int(value)
@@ -702,6 +709,24 @@ class EntityPane(QWidget):
         finally:
             self._restoring = False
         self._update_label_column()
+
+    def set_density(self, density: str) -> None:
+        """Comfortable (thumbnails readable) or compact rows (more shots on screen), as Kitsu's density."""
+        height = ROW_HEIGHTS.get(density, ROW_HEIGHT)
+        self.table.verticalHeader().setDefaultSectionSize(height)
+        self.table.verticalHeader().setMinimumSectionSize(min(height, ROW_HEIGHTS["compact"]))
+
+    def density(self) -> str:
+        height = self.table.verticalHeader().defaultSectionSize()
+        return "compact" if height == ROW_HEIGHTS["compact"] else "comfortable"
+
+    def _saved_layout(self) -> tuple[list[str], list[str], list[str]]:
+        """Order, hidden keys and widths saved for this project, else the pane's (a project not arranged yet)."""
+        s, p = self.settings, self.prefix
+        if self.project is not None and s.project_order[p, self.project.id]:
+            key = (p, self.project.id)
+            return s.project_order[key], s.project_hidden[key], s.project_widths[key]
+        return s.pane_order[p], s.pane_hidden[p], s.pane_widths[p]
 
     def _update_label_column(self) -> None:
         """Group titles go in the first visible column that is not the thumbnail."""
