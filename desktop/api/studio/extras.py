@@ -210,11 +210,16 @@ class AssetInstances:
             found: list[dict[str, Any]] = rows(await self.session.get(
                 "/data/asset-instances", params={"asset_id": asset_id, "relations": "true"}))
         except E.PermissionDenied:
-            # Only admins list the collection; members read the instances grouped by shot, then each one.
+            # Only admins list the collection; a project member reads the asset's instances grouped by the
+            # shot they are used in (one request, the same serialized instances without their `shots`).
             by_shot = await self.session.get(f"/data/assets/{asset_id}/shot-asset-instances")
-            ids = sorted({str(i.get("id")) for group in (by_shot or {}).values() if isinstance(group, list)
-                          for i in group if isinstance(i, dict)}) if isinstance(by_shot, dict) else []
-            found = [dict(r) for r in await asyncio.gather(*(self.instance(i) for i in ids))]
+            merged: dict[str, dict[str, Any]] = {}
+            for shot_id, group in (by_shot.items() if isinstance(by_shot, dict) else ()):
+                for item in group if isinstance(group, list) else ():
+                    if isinstance(item, dict) and item.get("id"):
+                        entry = merged.setdefault(str(item["id"]), {**item, "shots": []})
+                        entry["shots"].append(str(shot_id))
+            found = list(merged.values())
         uses = [InstanceUse(instance=cast(AssetInstanceRecord, d), shot_ids=_ids(d.get("shots")),
                             scene_id=d.get("scene_id") or None, target_asset_id=d.get("target_asset_id") or None)
                 for d in found]
