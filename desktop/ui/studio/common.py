@@ -62,7 +62,13 @@ class ColorButton(QPushButton):
 
 def confirm(parent: QWidget, object_name: str, title: str, text: str, action: str,
             on_yes: Callable[[], None]) -> QMessageBox:
-    """Ask before something that cannot be undone; `on_yes` runs only when `action` is clicked."""
+    """Ask before something that cannot be undone; `on_yes` runs only when `action` is clicked.
+
+    The box stays (hidden) after its answer, so whoever holds it can still read it; the next one
+    replaces it."""
+    for old in parent.findChildren(QMessageBox, object_name):
+        old.setObjectName("")  # found by name no more, even before the deferred delete runs
+        old.deleteLater()
     box = named(QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Cancel, parent),
                 object_name, title)
     yes = named(box.addButton(action, QMessageBox.ButtonRole.DestructiveRole), f"{object_name}Yes", action)
@@ -71,7 +77,6 @@ def confirm(parent: QWidget, object_name: str, title: str, text: str, action: st
     def done() -> None:
         if box.clickedButton() is yes:
             on_yes()
-        box.deleteLater()
 
     box.finished.connect(lambda _result: done())
     box.open()

@@ -51,6 +51,7 @@ class FamilyEditor(QWidget):
         self.task_id = task_id  # the task selected in the main window (a subscription's default)
         self.family: Family = F.FAMILIES[0]
         self.runner = TaskRunner(self)
+        self.runner.failed.connect(self._on_failed)
         self.form: RecordForm | None = None
         self.confirm_box: QMessageBox | None = None
 
@@ -107,6 +108,14 @@ class FamilyEditor(QWidget):
         selection = self.table.selectionModel()
         assert selection is not None
         selection.selectionChanged.connect(lambda *_: self._update_buttons())
+
+    def _on_failed(self, _key: str, exc: object) -> None:
+        """A bug, not a refusal (those are caught where they happen): said plainly, the form kept."""
+        text = error_text(exc) if isinstance(exc, BaseException) else str(exc)
+        if self.form is not None and self.form.isVisible():
+            self.form.show_error(text)
+        self.message.show_message(text, "error")
+        self.loaded.emit(self.family.key)
 
     # ------------------------------------------------------------------ which family
     def set_family(self, family: Family) -> None:
@@ -180,7 +189,7 @@ class FamilyEditor(QWidget):
             return
         self.runner.run(self._load(family, self.scope_id()), key=LOAD_KEY)
 
-    async def _load(self, family: Family, scope_id: str) -> None:
+    async def _load(self, family: Family, scope_id: str, select_id: str = "") -> None:
         try:
             records = await self.studio.collection(family).list(scope_id or None)
         except E.ZouError as exc:
@@ -196,6 +205,8 @@ class FamilyEditor(QWidget):
         self.model.set_records(records)
         self.message.show_message(f"{len(records)} {family.title.lower()}." if records else
                                   f"No {family.title.lower()} here.", "info")
+        if select_id:
+            self.select_record(select_id)
         self._update_buttons()
         self.loaded.emit(family.key)
 
@@ -219,6 +230,8 @@ class FamilyEditor(QWidget):
     def _open_form(self, form: RecordForm) -> RecordForm:
         if self.form is not None:
             self.form.close()
+            self.form.setObjectName("")  # found by name no more, even before the deferred delete runs
+            self.form.deleteLater()
         self.form = form
         form.submitted.connect(lambda values: self._save(form, values))
         form.open()
@@ -239,12 +252,9 @@ class FamilyEditor(QWidget):
             form.show_error(error_text(exc))  # the form stays open with what was typed
             return
         form.accept()
-        self.form = None
         self.message.show_message(f"{family.noun.capitalize()} saved.", "ok")
         self.saved.emit(family.key)
-        await self._load(family, self.scope_id())
-        if saved.get("id"):
-            self.select_record(str(saved["id"]))
+        self._reload_selecting(str(saved.get("id") or ""))
 
     async def _send(self, form: RecordForm, family: Family, values: dict[str, Any]) -> Mapping[str, Any]:
         studio = self.studio
@@ -295,9 +305,7 @@ class FamilyEditor(QWidget):
             self.message.show_message(error_text(exc), "error")
             return
         self.saved.emit(family.key)
-        await self._load(family, self.scope_id())
-        self.message.show_message(f"{family.noun.capitalize()} “{record_label(family, record, self.names)}” "
-                                  "deleted.", "ok")
+        self._reload_selecting("")
 
     def set_default_selected(self) -> None:
         record = self.selected()
@@ -311,8 +319,11 @@ class FamilyEditor(QWidget):
             self.message.show_message(error_text(exc), "error")
             return
         self.saved.emit(self.family.key)
-        await self._load(self.family, self.scope_id())
-        self.select_record(record_id)
+        self._reload_selecting(record_id)
+
+    def _reload_selecting(self, record_id: str) -> None:
+        """Read the list again (as the newest load: an older one in flight is dropped), then select."""
+        self.runner.run(self._load(self.family, self.scope_id(), record_id), key=LOAD_KEY)
 
 
 def record_label(family: Family, record: Mapping[str, Any], names: RefNames) -> str:

@@ -145,4 +145,4 @@ class EventsView(QWidget):
             self.message.show_message(error_text(exc), "error")
             self.loaded.emit()
             return
-        self.runner.run(self._load(self.query()), key=LOAD_KEY)
+        self.reload()

@@ -134,7 +134,7 @@ class ShotgunView(QWidget):
             self.message.show_message(error_text(exc), "error")
             self.loaded.emit()
             return
-        await self._load()
+        self.reload()
 
     # ------------------------------------------------------------------ removals
     def ask_removal(self) -> None:
