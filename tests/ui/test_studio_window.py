@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import struct
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -256,10 +256,10 @@ def test_events_log_filter_and_shotgun_removal(qtbot: QtBot, studio_window: dict
     assert project["id"] not in {p["id"] for p in zou_admin.get("/data/projects")}
 
 
-def test_main_window_opens_it_subscribes_and_lists_instances(qtbot: QtBot, open_window: type[OpenWindow],
+def test_main_window_opens_it_subscribes_and_lists_instances(qtbot: QtBot, open_window: Callable[..., OpenWindow],
                                                              production: Studio, zou_admin: ZouAdmin) -> None:
     seed = production.seed
-    window = open_window(seed.manager, project_id=seed.id).window  # type: ignore[operator]
+    window = open_window(seed.manager, project_id=seed.id).window
     action = window.findChild(QAction, "actionStudioSettings")
     assert action is not None and action.isEnabled()
     shot_id = seed.shots[0]["id"]
