@@ -459,3 +459,4 @@ register(Figure(
         Contender("bare QApplication start", bare_qapplication),
     ],
 ))
+from benchmarks import upload as _upload  # noqa: E402,F401  (registers the upload figure)

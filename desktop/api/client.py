@@ -74,6 +74,16 @@ class ZouClient:
     async def my_tasks(self) -> list[UserTask]:
         return [UserTask.from_json(d) for d in _list(await self.session.get("/data/user/tasks"))]
 
+    async def done_tasks(self) -> list[UserTask]:
+        """The user's tasks in a done status, in open projects (`/data/user/done-tasks`)."""
+        return [UserTask.from_json(d) for d in _list(await self.session.get("/data/user/done-tasks"))]
+
+    async def tasks_to_check(self) -> list[UserTask]:
+        """Tasks waiting for feedback that this supervisor, manager or admin checks (artists get none).
+
+        Without `page` Zou 1.0.97 answers the whole list (with `page` it pages by 100)."""
+        return [UserTask.from_json(d) for d in _list(await self.session.get("/data/user/tasks-to-check"))]
+
     # ---------------------------------------------------------- details
     async def shot(self, shot_id: str) -> EntityRecord:
         return cast(EntityRecord, dict(await self.session.get(f"/data/shots/{shot_id}")))

@@ -276,6 +276,8 @@ class UserTask:
     last_comment: str
     assignees: tuple[str, ...]
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    estimation: int = 0  # minutes, as Zou stores it (0: not estimated)
+    duration: int = 0  # minutes logged so far
 
     @classmethod
     def from_json(cls, d: Mapping[str, Any]) -> UserTask:
@@ -290,6 +292,8 @@ class UserTask:
             task_status_short_name=_s(d, "task_status_short_name"), task_status_color=_s(d, "task_status_color"),
             due_date=_s(d, "due_date") or _s(d, "task_due_date"), priority=_i(d, "priority"),
             last_comment=text, assignees=_ids(d, "assignees"), raw=dict(d),
+            estimation=_i(d, "task_estimation") or _i(d, "estimation"),
+            duration=_i(d, "task_duration") or _i(d, "duration"),
         )
 
 

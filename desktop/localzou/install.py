@@ -19,6 +19,9 @@ ZOU_VERSION = "1.0.97"
 # gevent-websocket worker that serves Zou's event stream (`zou.event_stream:app`) under gunicorn.
 ZOU_SIDE_PACKAGES = ("aiosmtpd>=1.4", "gevent-websocket>=0.10")
 
+# Zou normalises uploaded movies and takes their thumbnails with ffmpeg (and ffprobe, in the same package).
+MEDIA_PACKAGES = ("ffmpeg",)
+
 PG_BIN_CANDIDATES = tuple(Path(f"/usr/lib/postgresql/{v}/bin") for v in (17, 16, 15, 14, 13))
 
 
@@ -72,17 +75,39 @@ def ensure_system_packages(extra: tuple[str, ...] = ()) -> Path:
     if shutil.which("redis-server") is None:
         missing.append("redis-server")
     missing.extend(p for p in extra if shutil.which(p) is None)
+    can_install = _is_root() and shutil.which("apt-get") is not None
+    media = [p for p in MEDIA_PACKAGES if shutil.which(p) is None]
     if missing:
-        if not _is_root() or shutil.which("apt-get") is None:
+        if not can_install:
             raise MissingDependency(
                 f"missing {', '.join(missing)}: install them (e.g. `sudo apt-get install {' '.join(missing)}`)"
                 " or run this command as root"
             )
-        _apt_install(missing)
+        _apt_install(missing + media)
+    elif media and can_install:
+        try:
+            _apt_install(media)
+        except MissingDependency as exc:  # pictures still work: say what movies need, and go on
+            print(f"slate: {exc}: Zou cannot process movie previews without it", file=sys.stderr)
+    elif media:
+        print(f"slate: {', '.join(media)} is missing: Zou cannot process movie previews without it "
+              f"(sudo apt-get install {' '.join(media)})", file=sys.stderr)
     pg = find_pg_bin()
     if pg is None:
         raise MissingDependency("PostgreSQL server binaries (initdb, pg_ctl) not found after install")
     return pg
+
+
+def ensure_ffmpeg() -> str:
+    """ffmpeg for Zou's movie processing: installed with apt when root, else a one-line MissingDependency."""
+    path = shutil.which("ffmpeg")
+    if path is None and _is_root() and shutil.which("apt-get") is not None:
+        _apt_install(list(MEDIA_PACKAGES))
+        path = shutil.which("ffmpeg")
+    if path is None:
+        raise MissingDependency("missing ffmpeg, which Zou needs to process movie previews: install it "
+                                "(e.g. `sudo apt-get install ffmpeg`) or run this command as root")
+    return path
 
 
 def _venv_python(venv: Path) -> Path:

@@ -6,6 +6,7 @@ still done in Python on precomputed keys (`sort()`), never by a QSortFilterProxy
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -237,16 +238,34 @@ def user_task_kind(task: UserTask) -> str:
     return "shot" if task.entity_type_name == "Shot" else "asset"
 
 
+def hours_text(minutes: int) -> str:
+    """Zou's minutes as hours: "" (none), "0.5 h", "12 h"."""
+    return f"{minutes / 60:.2f}".rstrip("0").rstrip(".") + " h" if minutes > 0 else ""
+
+
 class MyTasksModel(_SortedTable):
     columns = (
         ListColumn("project", "Project"), ListColumn("entity", "Entity"), ListColumn("task_type", "Task type"),
         ListColumn("status", "Status"), ListColumn("due_date", "Due date"), ListColumn("priority", "Priority"),
-        ListColumn("last_comment", "Last comment"),
+        ListColumn("last_comment", "Last comment"), ListColumn("estimation", "Estimate"),
+        ListColumn("duration", "Time spent"),
     )
+    OVERDUE_COLOR = QColor("#c62828")
 
     def __init__(self, lookups: Lookups | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.lookups = lookups or Lookups()
+        self.today = dt.date.today  # a callable, so a window left open overnight marks the next day right
+
+    def is_overdue(self, t: UserTask) -> bool:
+        """Due before today and not in a done status (a done task is never late any more)."""
+        due = short_date(t.due_date)
+        if not due:
+            return False
+        status = self.lookups.statuses.get(t.task_status_id)
+        if status is not None and status.is_done:
+            return False
+        return due < self.today().isoformat()
 
     def set_tasks(self, tasks: Sequence[UserTask], lookups: Lookups | None = None) -> None:
         if lookups is not None:
@@ -271,11 +290,16 @@ class MyTasksModel(_SortedTable):
                         initials=tuple(self.lookups.initials(p) for p in t.assignees),
                         assignee_names=tuple(self.lookups.person_name(p) for p in t.assignees))
         if key == "due_date":
-            return short_date(t.due_date)
+            # The word, not only a colour: readable by everyone and by screen readers.
+            return short_date(t.due_date) + (" (overdue)" if self.is_overdue(t) else "")
         if key == "priority":
             return PRIORITIES.get(t.priority, str(t.priority))
         if key == "last_comment":
             return t.last_comment
+        if key == "estimation":
+            return hours_text(t.estimation)
+        if key == "duration":
+            return hours_text(t.duration)
         return None
 
     def sort_value(self, record: Any, key: str) -> Any:
@@ -284,6 +308,12 @@ class MyTasksModel(_SortedTable):
             return t.priority
         if key == "status":
             return t.task_status_short_name
+        if key == "due_date":
+            return short_date(t.due_date)
+        if key == "estimation":
+            return t.estimation or None  # not estimated: last, with the empty cells
+        if key == "duration":
+            return t.duration or None
         return self.cell(record, key)
 
     def extra_data(self, record: Any, key: str, role: int) -> Any:
@@ -291,6 +321,8 @@ class MyTasksModel(_SortedTable):
             return record.entity_id
         if role == Role.TaskId:
             return record.id
+        if role == R.FOREGROUND and key == "due_date" and self.is_overdue(record):
+            return self.OVERDUE_COLOR
         return None
 
 
@@ -362,12 +394,24 @@ def comment_text(comment: dict[str, Any]) -> str:
     author = person.get("full_name") or f"{person.get('first_name', '')} {person.get('last_name', '')}".strip()
     status = (comment.get("task_status") or {}).get("short_name") or ""
     when = str(comment.get("created_at") or "").replace("T", " ")[:16]
-    lines = [f"{author or 'Someone'} · {status} · {when}"]
+    pinned = "📌 " if comment.get("pinned") else ""
+    lines = [f"{pinned}{author or 'Someone'} · {status} · {when}"]
     text = str(comment.get("text") or "").strip()
     if text:
         lines.append(text)
+    for item in comment.get("checklist") or []:
+        if isinstance(item, dict):
+            lines.append(f"{'☑' if item.get('checked') else '☐'} {item.get('text') or ''}")
     for a in comment.get("attachment_files") or []:
-        lines.append(f"Attachment: {a.get('name', 'attachment')} ({_size(a.get('size'))})")
+        if isinstance(a, dict):
+            lines.append(f"Attachment: {a.get('name', 'attachment')} ({_size(a.get('size'))})")
+    acks = comment.get("acknowledgements") or []
+    if acks:
+        lines.append(f"Acknowledged by {len(acks)}")
+    for r in comment.get("replies") or []:
+        if isinstance(r, dict):
+            who = (r.get("person") or {}).get("full_name") if isinstance(r.get("person"), dict) else ""
+            lines.append(f"  ↳ {who or 'Reply'}: {str(r.get('text') or '').strip()}")
     return "\n".join(lines)
 
 

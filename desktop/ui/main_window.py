@@ -35,6 +35,7 @@ from desktop.ui.main.window_state import WindowState
 from desktop.ui.panes import DetailPane, EntityPane, MyTasksPane, ProjectsPane
 from desktop.ui.panes.common import named
 from desktop.ui.playlists import PlaylistsPane
+from desktop.ui.publish.commands import PublishCommands
 from desktop.ui.thumbnails import ThumbnailCache
 
 if TYPE_CHECKING:
@@ -94,6 +95,7 @@ class MainWindow(QMainWindow):
         # ---------------------------------------------------------------- features
         self.downloads = DownloadsDock(session, settings, self)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.downloads)
+        self.my_tasks_pane.tabs.downloads = self.downloads  # "Where do I save?" downloads working files here
         self.downloads.hide()  # shown on first use (enqueue shows it) or with View > Downloads
         self._downloads_shutdown: asyncio.Future[None] | None = None
         browse.on_resumed.append(self.downloads.resume_after_sign_in)  # paused by the ended session
@@ -110,6 +112,7 @@ class MainWindow(QMainWindow):
         self.inbox.task_requested.connect(self.follower.open_task)
         self.edits = EditCommands(self.parts)
         self.files = FileCommands(self.parts, self.csv, self.downloads)
+        self.publishing = PublishCommands(self.parts)
         self.csv.finished.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.csv.failed.connect(self.parts.show_error)
         self.playlists_pane.download_previews_requested.connect(self.files.download_playlist_previews)

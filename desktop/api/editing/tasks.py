@@ -160,7 +160,7 @@ class TaskOps(EditorBase):
                     body["links"] = list(links)
                 data = await self.session.post(path, body)
             else:
-                data = await self._multipart(path, form, attachments, on_progress)
+                data = await self.multipart_upload(path, form, attachments, on_progress)
         except E.PermissionDenied as exc:
             raise reword_denied(exc, self._denied_text(task)) from exc
         comment = as_dict(data, "a comment")
@@ -184,8 +184,11 @@ class TaskOps(EditorBase):
                     "(or on entities they created).")
         return "You cannot change this task's status in this production."
 
-    async def _multipart(self, path: str, form: dict[str, str], attachments: Sequence[Attachment],
-                         on_progress: ProgressFn | None) -> Any:
+    async def multipart_upload(self, path: str, form: Mapping[str, str], attachments: Sequence[Attachment],
+                               on_progress: ProgressFn | None, *,
+                               params: Mapping[str, str] | None = None) -> Any:
+        """POST files as one multipart body, streamed from disk (a 500 MB movie is never read into memory),
+        reporting `(sent, total)` bytes. Never retried once the body started (see `comment_task`)."""
         total = sum(a.size for a in attachments)
         readers: list[_CountingReader] = []
         last = -1
@@ -207,8 +210,8 @@ class TaskOps(EditorBase):
                 on_progress(0, total)
             # No overall deadline either: a big attachment on a slow link takes as long as it takes (the
             # answer, a comment, is still capped like any JSON body).
-            response = await self.session.request("POST", path, files=files, data=form, timeout=UPLOAD_TIMEOUT,
-                                                  deadline=None)
+            response = await self.session.request("POST", path, files=files, data=dict(form), params=params,
+                                                  timeout=UPLOAD_TIMEOUT, deadline=None)
         finally:
             for r in readers:
                 r.close()

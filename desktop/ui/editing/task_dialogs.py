@@ -47,12 +47,13 @@ class TaskStatusDialog(EditingDialog):
     posted = Signal(dict)  # the comment as Zou returned it (with task_status and attachment_files)
 
     def __init__(self, editor: EditorSource, settings: Settings | None, ctx: EditContext,
-                 parent: QWidget | None = None, *, task: Mapping[str, Any], entity_name: str = "") -> None:
+                 parent: QWidget | None = None, *, task: Mapping[str, Any], entity_name: str = "",
+                 name: str = "taskStatusDialog") -> None:
         self.task = dict(task)
         tt = ctx.task_type(str(self.task.get("task_type_id") or ""))
         self.task_label = " ".join(p for p in (entity_name or str(self.task.get("entity_name") or ""),
                                               tt.name if tt else "") if p)
-        super().__init__(editor, settings, ctx, parent, name="taskStatusDialog",
+        super().__init__(editor, settings, ctx, parent, name=name,
                          title=f"Status of {self.task_label}".strip() if self.task_label else "Change status")
         caps = ctx.capabilities
         self.attachments: list[Attachment] = []

@@ -75,6 +75,8 @@ class MainActions:
         self.bulk_edit_action.triggered.connect(edits.bulk_edit_selected)
         self.status_action = self._action("Change s&tatus…", "actionChangeStatus")
         self.status_action.triggered.connect(edits.change_status)
+        self.publish_action = self._action("&Publish…", "actionPublish", "Ctrl+Shift+P")
+        self.publish_action.triggered.connect(window.publishing.publish)
         self.casting_action = self._action("&Casting…", "actionCasting")
         self.casting_action.triggered.connect(edits.edit_casting)
 
@@ -129,7 +131,7 @@ class MainActions:
             self.edit_menu.addAction(action)
         self.edit_menu.addSeparator()
         for action in (self.edit_action, self.delete_action, self.bulk_edit_action, self.status_action,
-                       self.casting_action):
+                       self.publish_action, self.casting_action):
             self.edit_menu.addAction(action)
         self.edit_menu.aboutToShow.connect(self.update)
 
@@ -163,6 +165,9 @@ class MainActions:
         # Right-click in the detail pane: status of the selected task, attachments of its comments.
         w.detail.tasks.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         w.detail.tasks.addAction(self.status_action)
+        w.detail.tasks.addAction(self.publish_action)
+        w.my_tasks_pane.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        w.my_tasks_pane.table.addAction(self.publish_action)
         w.detail.tasks.addAction(self.download_attachments_action)
         w.detail.tasks.addAction(self.subscribe_action)
         w.detail.comments.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
@@ -183,6 +188,8 @@ class MainActions:
         self.casting_action.setEnabled(manager and (pane is None or pane.kind == "shot"))
         self.edit_action.setEnabled(editor and pane is not None)
         self.status_action.setEnabled(has_project and w.detail.selected_task_id() is not None)
+        self.publish_action.setEnabled(w.browse.context is not None and (
+            w.detail.selected_task_id() is not None or w.tabs.currentWidget() is w.my_tasks_pane))
         for action in (self.export_shots_action, self.export_assets_action, self.export_casting_action):
             action.setEnabled(has_project)
         self.export_view_action.setEnabled(pane is not None or w.tabs.currentWidget() is w.my_tasks_pane)

@@ -78,8 +78,8 @@ class FileCommands(QObject):
         project = self.browse.project.name if self.browse.project is not None else ""
         if isinstance(pane, EntityPane):
             return pane.table, f"{project} {pane.noun}".strip()
-        if isinstance(pane, MyTasksPane):
-            return pane.table, "my tasks"
+        if isinstance(pane, MyTasksPane):  # the list of the tab shown: To do, Done or To check
+            return pane.tabs.current_table(), pane.tabs.current_list_name()
         return None
 
     def export_current_view(self, choice: ExportChoice | None = None) -> asyncio.Task[Any] | None:

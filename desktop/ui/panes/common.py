@@ -6,12 +6,9 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
 
+from desktop.ui.widgets import named
 
-def named[W: QWidget](widget: W, object_name: str, accessible_name: str) -> W:
-    """Give a widget the stable objectName and accessibleName tests and assistive tools rely on."""
-    widget.setObjectName(object_name)
-    widget.setAccessibleName(accessible_name)
-    return widget
+__all__ = ["ErrorBanner", "FilterEdit", "named"]  # `named` is re-exported: the panes import it from here
 
 
 class FilterEdit(QLineEdit):

@@ -27,6 +27,7 @@ from desktop.models.roles import Role
 from desktop.ui.browse_session import BrowseSession
 from desktop.ui.delegates import ChipDelegate
 from desktop.ui.panes.asset_instances import AssetInstancesBox
+from desktop.ui.panes.comment_actions import CommentThreadActions
 from desktop.ui.panes.common import ErrorBanner, named
 from desktop.ui.thumbnails import ThumbnailCache, preview_picture_path
 
@@ -181,6 +182,7 @@ class DetailPane(QWidget):
             thumbnails.ready.connect(self._on_picture_ready)
         if browse is not None:
             self._follow(browse)
+            self.thread_actions = CommentThreadActions(self, browse)  # the comments' right-click menu
 
     # ------------------------------------------------------------------ the browse session
     def _follow(self, browse: BrowseSession) -> None:

@@ -14,6 +14,7 @@ from desktop.models.lookups import Lookups
 from desktop.ui.browse_session import BrowseSession
 from desktop.ui.delegates import ChipDelegate
 from desktop.ui.panes.common import ErrorBanner, FilterEdit, named
+from desktop.ui.panes.task_tabs import TaskTabs
 
 
 class MyTasksPane(QWidget):
@@ -58,9 +59,12 @@ class MyTasksPane(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(bar)
         layout.addWidget(self.error)
-        layout.addWidget(self.table, 1)
+        self.tabs = TaskTabs(self.table, self.model, browse, self)  # To do (this table), Done, To check
+        layout.addWidget(self.tabs, 1)
 
         self.filter.textChanged.connect(self._filter)
+        self.filter.textChanged.connect(self.tabs.set_query)
+        self.tabs.task_activated.connect(self.task_activated)
         self.filter.escaped.connect(self.table.setFocus)
         self.table.activated.connect(self._on_activated)
         self.error.retry.connect(self.retry_requested)

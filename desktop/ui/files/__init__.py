@@ -1,0 +1,1 @@
+"""File-related windows: where an artist saves a task's files."""

@@ -1,0 +1,1 @@
+"""Publishing previews from the desktop: the publish dialog and where a publish starts."""
