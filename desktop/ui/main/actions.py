@@ -17,6 +17,7 @@ from desktop.ui.main.assign_commands import AssignCommands
 from desktop.ui.main.breakdown_commands import BreakdownCommands
 from desktop.ui.main.view_options import ViewOptions
 from desktop.ui.panes.common import named
+from desktop.ui.studio import launch as studio_launch
 
 if TYPE_CHECKING:
     from desktop.ui.main_window import MainWindow
@@ -38,6 +39,10 @@ class MainActions:
         self.sign_out_action = self._action("Sign &out", "actionSignOut")
         self.sign_out_action.triggered.connect(window.sign_out_clicked)
         self.close_action = self._action("&Close window", "actionCloseWindow", "Ctrl+W")
+        self.studio_action = self._action("S&tudio settings…", "actionStudioSettings")
+        self.studio_action.triggered.connect(lambda: studio_launch.open_studio_window(window))
+        self.subscribe_action = self._action("Su&bscribe to / unsubscribe from the task", "actionToggleSubscription")
+        self.subscribe_action.triggered.connect(lambda: studio_launch.toggle_task_subscription(window))
         self.close_action.triggered.connect(window.close)
         self.export_shots_action = self._action("Export &shots CSV…", "actionExportShotsCsv")
         self.export_shots_action.triggered.connect(lambda: files.export_project_csv("shots"))
@@ -124,6 +129,7 @@ class MainActions:
         file_menu.addAction(self.download_previews_action)
         file_menu.addAction(self.download_attachments_action)
         file_menu.addSeparator()
+        file_menu.addAction(self.studio_action)
         file_menu.addAction(self.security_action)
         file_menu.addAction(self.sign_out_action)
         file_menu.addSeparator()
@@ -179,6 +185,7 @@ class MainActions:
         w.my_tasks_pane.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         w.my_tasks_pane.table.addAction(self.publish_action)
         w.detail.tasks.addAction(self.download_attachments_action)
+        w.detail.tasks.addAction(self.subscribe_action)
         w.detail.comments.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         w.detail.comments.addAction(self.download_attachments_action)
 
@@ -207,4 +214,6 @@ class MainActions:
         self.export_view_action.setEnabled(pane is not None or w.tabs.currentWidget() is w.my_tasks_pane)
         self.download_previews_action.setEnabled(pane is not None)
         self.download_attachments_action.setEnabled(w.detail.selected_task_id() is not None)
+        self.subscribe_action.setEnabled(w.detail.selected_task_id() is not None)
+        self.studio_action.setEnabled(studio_launch.may_open_studio(w))
         self.edit_menu.setEnabled(has_project)

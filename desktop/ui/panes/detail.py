@@ -25,6 +25,7 @@ from desktop.models.lookups import Lookups, display_text
 from desktop.models.roles import Role
 from desktop.ui.browse_session import BrowseSession
 from desktop.ui.delegates import ChipDelegate
+from desktop.ui.panes.asset_instances import AssetInstancesBox
 from desktop.ui.panes.comment_actions import CommentThreadActions
 from desktop.ui.panes.common import ErrorBanner, named
 from desktop.ui.panes.fit_columns import fit_columns
@@ -158,6 +159,8 @@ class DetailPane(QWidget):
         casting_layout.setContentsMargins(0, 0, 0, 0)
         casting_layout.addWidget(self.casting_title)
         casting_layout.addWidget(self.casting, 1)
+        self.instances = AssetInstancesBox(browse)  # an asset's instances and where each is used
+        casting_layout.addWidget(self.instances)
         self.splitter = named(QSplitter(Qt.Orientation.Vertical), "detailSplitter", "Detail sections")
         for widget in (top, self.tasks, comments_box, casting_box):
             self.splitter.addWidget(widget)

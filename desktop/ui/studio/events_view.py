@@ -1,0 +1,148 @@
+"""The studio's events log: who changed what, when, filtered by type and dates; an admin deletes one."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.api import errors as E
+from desktop.api.studio import EventQuery, StudioData
+from desktop.api.studio import families as F
+from desktop.asyncqt import TaskRunner
+from desktop.ui.panes.common import named
+from desktop.ui.studio.common import confirm
+from desktop.ui.studio.records_model import RecordTableModel, RefNames
+from desktop.ui.widgets import MessageLabel, error_text
+
+LOAD_KEY = "events"
+
+
+class EventsView(QWidget):
+    loaded = Signal()
+
+    def __init__(self, studio: StudioData, names: RefNames, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        named(self, "eventsView", "Events log")
+        self.studio = studio
+        self.runner = TaskRunner(self)
+        self.confirm_box: QMessageBox | None = None
+        self._names_loaded = False
+        self.type_filter = named(QComboBox(), "eventsTypeFilter", "Event type")
+        self.type_filter.addItem("All types", "")
+        self.after = named(QLineEdit(), "eventsAfter", "From date")
+        self.after.setPlaceholderText("from YYYY-MM-DD")
+        self.before = named(QLineEdit(), "eventsBefore", "Before date")
+        self.before.setPlaceholderText("before YYYY-MM-DD")
+        self.reload_button = named(QPushButton("Show"), "eventsReload", "Show the events")
+        self.delete_button = named(QPushButton("Delete…"), "eventsDelete", "Delete the selected event")
+        self.model = RecordTableModel(F.EVENTS.columns, names, self)
+        self.table = named(QTableView(), "eventsTable", "Events, newest first")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.message = named(MessageLabel(), "eventsMessage", "What happened")
+        row = QHBoxLayout()
+        for widget in (QLabel("Type"), self.type_filter, self.after, self.before, self.reload_button):
+            row.addWidget(widget)
+        row.addStretch(1)
+        row.addWidget(self.delete_button)
+        layout = QVBoxLayout(self)
+        title = QLabel("Events log: who changed what, when (managers; deleting is the admin's)")
+        title.setWordWrap(True)
+        layout.addWidget(title)
+        layout.addLayout(row)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.message)
+        self.reload_button.clicked.connect(self.reload)
+        self.type_filter.activated.connect(lambda _i: self.reload())
+        self.delete_button.clicked.connect(self.delete_selected)
+
+    def query(self) -> EventQuery:
+        """The filters as typed; a date that cannot be read raises ValueError naming it."""
+        dates: dict[str, dt.date | None] = {}
+        for key, edit in (("after", self.after), ("before", self.before)):
+            text = edit.text().strip()
+            try:
+                dates[key] = dt.date.fromisoformat(text) if text else None
+            except ValueError:
+                raise ValueError(f"“{text}” is not a date (YYYY-MM-DD).") from None
+        return EventQuery(name=str(self.type_filter.currentData() or "") or None, after=dates["after"],
+                          before=dates["before"], limit=500)
+
+    def reload(self) -> None:
+        try:
+            query = self.query()
+        except ValueError as exc:
+            self.message.show_message(str(exc), "error")  # the filters stay as typed
+            return
+        self.runner.run(self._load(query), key=LOAD_KEY)
+
+    async def _load(self, query: EventQuery) -> None:
+        try:
+            if not self._names_loaded:
+                for name in await self.studio.events.names():
+                    self.type_filter.addItem(name, name)
+                self._names_loaded = True
+            events = await self.studio.events.last(query)
+        except E.ZouError as exc:
+            if self.runner.is_current(LOAD_KEY):
+                self.model.set_records([])
+                self.message.show_message(error_text(exc), "error")
+                self.loaded.emit()
+            return
+        if not self.runner.is_current(LOAD_KEY):
+            return
+        self.model.set_records(events)
+        self.message.show_message(f"{len(events)} event(s)." if events else "No event matches.", "info")
+        self.loaded.emit()
+
+    def select_event(self, event_id: str) -> bool:
+        row = self.model.row_of(event_id)
+        if row >= 0:
+            self.table.selectRow(row)
+        return row >= 0
+
+    def selected(self) -> dict[str, Any] | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.record(rows[0].row()) if rows else None
+
+    def delete_selected(self) -> QMessageBox | None:
+        event = self.selected()
+        if event is None:
+            return None
+        text = (f"Delete the event “{event.get('name')}” of {str(event.get('created_at', ''))[:19]} from the log? "
+                "This cannot be undone.")
+        self.confirm_box = confirm(self, "eventsConfirm", "Delete event", text, "Delete",
+                                   lambda: self._start_delete(str(event["id"])))
+        return self.confirm_box
+
+    def _start_delete(self, event_id: str) -> None:
+        self.runner.run(self._delete(event_id))
+
+    async def _delete(self, event_id: str) -> None:
+        try:
+            await self.studio.events.delete(event_id)
+        except E.ZouError as exc:
+            self.message.show_message(error_text(exc), "error")
+            self.loaded.emit()
+            return
+        self.reload()
