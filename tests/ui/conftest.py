@@ -8,6 +8,7 @@ or `run_async` below, which spin the Qt event loop that also runs asyncio callba
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import functools
 from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass, field
@@ -37,10 +38,17 @@ T = TypeVar("T")
 @pytest.fixture
 def qloop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
     loop = qasync.QEventLoop(qapp, already_running=True)
+    # qasync's own default executor is a pool of QThreads that only loop.close() stops, and this loop is
+    # never closed (it is marked running for the whole test): QThreads still running when the interpreter
+    # exits abort it ("QThread: Destroyed while thread is still running", exit 134). `asyncio.to_thread`
+    # (the security-key probe) gets plain Python threads instead, joined at teardown.
+    executor = concurrent.futures.ThreadPoolExecutor(max_workers=4, thread_name_prefix="qloop")
+    loop.set_default_executor(executor)
     asyncio.set_event_loop(loop)
     try:
         yield loop
     finally:
+        executor.shutdown(wait=True, cancel_futures=True)
         pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
         for task in pending:
             task.cancel()
