@@ -17,6 +17,7 @@ Kitsu draws them, and the movie file of a preview in a local cache.
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -213,6 +214,22 @@ class Reviews:
                         extension=_s(item, "extension"), status=_s(item, "status"),
                         created_at=_s(item, "created_at")))
         out.sort(key=lambda p: (-p.revision, p.position))
+        return out
+
+
+    async def first_frames(self, entity_ids: Iterable[str]) -> dict[str, int]:
+        """entity id -> its first frame (`frame_in`, in Zou's `data`), for the shots that have one."""
+        ids = [i for i in dict.fromkeys(entity_ids) if i]
+        out: dict[str, int] = {}
+        for start in range(0, len(ids), 80):
+            data = await self.session.get("/data/entities", params={"id": json.dumps(ids[start:start + 80]),
+                                                                    "fields": "id,data,frame_in"})
+            for d in dicts(data):
+                extra = d.get("data") if isinstance(d.get("data"), dict) else {}
+                assert isinstance(extra, dict)
+                value = d.get("frame_in") if d.get("frame_in") is not None else extra.get("frame_in")
+                if isinstance(value, int | float | str) and str(value).strip().lstrip("-").isdigit():
+                    out[str(d.get("id"))] = int(value)
         return out
 
 

@@ -127,8 +127,8 @@ class ReviewPlayer(QWidget):
         for w in (self.back_button, self.play_button, self.forward_button, self.frame_spin, self.frame_label):
             controls.addWidget(w)
         controls.addWidget(self.timeline, 1)
-        for w in (self.speed_combo, self.loop_box, self.draw_button, self.retry_button):
-            controls.addWidget(w)
+        for extra in (self.speed_combo, self.loop_box, self.draw_button, self.retry_button):
+            controls.addWidget(extra)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(views, 1)
