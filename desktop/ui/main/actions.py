@@ -72,6 +72,8 @@ class MainActions:
         self.status_action.triggered.connect(edits.change_status)
         self.casting_action = self._action("&Casting…", "actionCasting")
         self.casting_action.triggered.connect(edits.edit_casting)
+        self.add_to_playlist_action = self._action("Add selected to the open &playlist", "actionAddToPlaylist")
+        self.add_to_playlist_action.triggered.connect(lambda: window.review.add_selection_to_playlist())
 
         self.filter_action = self._action("&Filter", "actionFocusFilter", "Ctrl+F")
         self.filter_action.triggered.connect(window.focus_filter)
@@ -123,7 +125,7 @@ class MainActions:
             self.edit_menu.addAction(action)
         self.edit_menu.addSeparator()
         for action in (self.edit_action, self.delete_action, self.bulk_edit_action, self.status_action,
-                       self.casting_action):
+                       self.casting_action, self.add_to_playlist_action):
             self.edit_menu.addAction(action)
         self.edit_menu.aboutToShow.connect(self.update)
 
@@ -150,7 +152,7 @@ class MainActions:
             # Right-click on the rows: the same commands as the menus, acting on the selection.
             pane.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
             for action in (self.download_previews_action, self.edit_action, self.delete_action,
-                           self.bulk_edit_action):
+                           self.bulk_edit_action, self.add_to_playlist_action):
                 pane.table.addAction(action)
             if pane is w.shots_pane:
                 pane.table.addAction(self.casting_action)
@@ -180,5 +182,6 @@ class MainActions:
             action.setEnabled(has_project)
         self.export_view_action.setEnabled(pane is not None or w.tabs.currentWidget() is w.my_tasks_pane)
         self.download_previews_action.setEnabled(pane is not None)
+        self.add_to_playlist_action.setEnabled(pane is not None and w.playlists_pane.detail is not None)
         self.download_attachments_action.setEnabled(w.detail.selected_task_id() is not None)
         self.edit_menu.setEnabled(has_project)
