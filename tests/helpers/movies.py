@@ -31,8 +31,12 @@ def _frame_rgb(number: int, width: int, height: int) -> bytes:
 
 
 def make_numbered_movie(path: Path, frames: int, *, fps: int = 24, width: int = 640, height: int = 360,
-                        gop: int = 48) -> Path:
-    """An H.264 mp4 of `frames` frames, frame i showing the number i."""
+                        gop: int = 48, start: int = 0) -> Path:
+    """An H.264 mp4 of `frames` frames, frame i showing the number `start + i`.
+
+    No B-frames: Zou 1.0.97's processing of a B-frame source (its silent-soundtrack step, video stream
+    copied) shows the first group of pictures frozen on its last frame, which would test Zou, not Slate.
+    """
     with av.open(str(path), mode="w") as container:
         stream = container.add_stream("libx264", rate=Fraction(fps))
         stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
@@ -40,7 +44,7 @@ def make_numbered_movie(path: Path, frames: int, *, fps: int = 24, width: int = 
         stream.codec_context.options = {"preset": "ultrafast", "crf": "18", "bf": "0"}
         for i in range(frames):
             frame = av.VideoFrame(width, height, "rgb24")
-            frame.planes[0].update(_frame_rgb(i, width, height))
+            frame.planes[0].update(_frame_rgb(start + i, width, height))
             frame.pts = i
             frame.time_base = Fraction(1, fps)
             for packet in stream.encode(frame):
