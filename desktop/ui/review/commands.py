@@ -56,6 +56,8 @@ class ReviewCommands(QObject):
         return self.parts.run(add(), "add-to-playlist")
 
     def close_windows(self) -> None:
+        """The main window closes: its review windows too, and the bar's writes still running."""
+        self.bar.runner.cancel_all()
         for w in self.windows:
             if shiboken6.isValid(w):
                 w.close()

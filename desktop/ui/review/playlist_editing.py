@@ -63,6 +63,7 @@ class PlaylistEditBar(QWidget):
         layout.addStretch(1)
         layout.addWidget(self.review_button)
         pane.playlist_opened.connect(self._playlist_opened)
+        pane.playlists_loaded.connect(self._update)
         selection = pane.entries_view.selectionModel()
         selection.selectionChanged.connect(self._entry_selection_changed)
         self._update()
