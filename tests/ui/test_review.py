@@ -339,8 +339,11 @@ def test_playlist_editing_round_trip(qtbot: QtBot, qloop: asyncio.AbstractEventL
     qtbot.waitUntil(lambda: bar.revision.findData(production.v1["id"]) >= 0, timeout=WAIT_MS)
     assert bar.revision.currentData() == production.v2["id"]
     bar.revision.setCurrentIndex(bar.revision.findData(production.v1["id"]))
-    with qtbot.waitSignal(bar.edited, timeout=WAIT_MS):
-        bar.revision.activated.emit(bar.revision.currentIndex())
+    edited: list[str] = []
+    bar.edited.connect(edited.append)
+    bar.revision.activated.emit(bar.revision.currentIndex())
+    qtbot.waitUntil(lambda: bool(edited) or window.playlists_pane.message.text() != "", timeout=WAIT_MS)
+    assert edited == [playlist_id], window.playlists_pane.message.text()
     shots = zou_admin.get(f"/data/playlists/{playlist_id}")["shots"]
     assert {s["entity_id"]: s.get("preview_file_id") for s in shots}[project.shots["SQ01/SH020"]] == production.v1["id"]
 
