@@ -11,7 +11,11 @@ import asyncio
 import concurrent.futures
 from pathlib import Path
 
-from desktop.media.frames import FrameImage, FrameReader, MovieInfo
+from desktop.media.frames import DecodeError, FrameImage, FrameReader, MovieInfo
+
+
+class ReaderClosed(DecodeError):
+    """The movie was closed while a frame was asked of it (another movie replaced it)."""
 
 
 class AsyncFrameReader:
@@ -38,6 +42,8 @@ class AsyncFrameReader:
         return self._reader.frame_count
 
     async def image(self, index: int, width: int | None = None, height: int | None = None) -> FrameImage:
+        if self._closed:
+            raise ReaderClosed(f"{self.path.name} is closed")
         image = await asyncio.get_running_loop().run_in_executor(self._executor, self._reader.image, index, width,
                                                                  height)
         self.info = self._reader.info  # the real frame count once the end was reached

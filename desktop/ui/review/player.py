@@ -42,7 +42,7 @@ from desktop.api.editing import Editor
 from desktop.api.reviews import Stroke, annotation_frames, stroke_object, strokes_of
 from desktop.asyncqt import TaskRunner
 from desktop.media.frames import DecodeError, FrameImage
-from desktop.media.threaded import AsyncFrameReader
+from desktop.media.threaded import AsyncFrameReader, ReaderClosed
 from desktop.ui.review.frame_view import FrameView
 from desktop.ui.widgets import MessageLabel, error_text, named
 
@@ -232,6 +232,8 @@ class ReviewPlayer(QWidget):
                 if compare is not None and compare is self.compare_reader:
                     csize = self.compare_view.target_size()
                     other = await compare.image(min(index, compare.frame_count - 1), csize.width(), csize.height())
+            except ReaderClosed:
+                return  # replaced by another movie meanwhile: nothing to say
             except DecodeError as exc:
                 self.message.show_message(str(exc))
                 return

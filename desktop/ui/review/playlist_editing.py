@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QItemSelectionModel, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
 
 from desktop.api import errors as E
@@ -38,6 +38,7 @@ class PlaylistEditBar(QWidget):
         self.reviews = Reviews(editor.session)
         self.runner = TaskRunner(self)
         self.runner.failed.connect(self._failed)
+        self._selected: tuple[str, tuple[str, ...]] = ("", ())  # playlist id, entity ids of the picked rows
         self.name_field = named(QLineEdit(), "playlistsName", "Playlist name")
         self.name_field.setPlaceholderText("Playlist name")
         self.for_entity = named(QComboBox(), "playlistsForEntity", "The new playlist is for")
@@ -69,11 +70,28 @@ class PlaylistEditBar(QWidget):
         self._update()
 
     # ------------------------------------------------------------------ state
-    def _playlist_opened(self, _playlist_id: str) -> None:
+    def _playlist_opened(self, playlist_id: str) -> None:
         detail = self.pane.detail
         if detail is not None:
             self.name_field.setText(detail.playlist.name)
+        if playlist_id == self._selected[0] and self._selected[1]:
+            self._reselect(self._selected[1])  # a reload (an edit, a live event) keeps the rows picked
         self._update()
+
+    def _reselect(self, entity_ids: tuple[str, ...]) -> None:
+        detail = self.pane.detail
+        if detail is None:
+            return
+        view = self.pane.entries_view
+        selection = view.selectionModel()
+        flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+        selection.blockSignals(True)
+        selection.clearSelection()
+        for row, entry in enumerate(detail.entries):
+            if entry.entity_id in entity_ids:
+                selection.select(view.model().index(row, 0), flags)
+        selection.blockSignals(False)
+        view.viewport().update()
 
     def _update(self) -> None:
         has = self.pane.detail is not None
@@ -93,6 +111,8 @@ class PlaylistEditBar(QWidget):
     def _entry_selection_changed(self, *_args: Any) -> None:
         self._update()
         entries = self.selected_entries()
+        detail = self.pane.detail
+        self._selected = (detail.playlist.id if detail else "", tuple(e.entity_id for e in entries))
         self.revision.clear()
         if len(entries) == 1:
             self.runner.run(self.load_revisions(entries[0]), key="revisions")
