@@ -56,7 +56,8 @@ class ReviewPlayer(QWidget):
     reached_end = Signal()  # playback got past the last frame (not looping)
     annotations_saved = Signal(str)  # preview id
 
-    def __init__(self, parent: QWidget | None = None, *, editor: Editor | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, editor: Editor | None = None,
+                 compact: bool = False) -> None:
         super().__init__(parent)
         named(self, "reviewPlayer", "Review player")
         self.editor = editor
@@ -132,6 +133,16 @@ class ReviewPlayer(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(views, 1)
+        if compact:
+            # Narrow places (the detail pane): the timeline on its own row, then the essential buttons; the
+            # frame box and speed stay reachable from the keyboard (arrows, Home / End).
+            layout.addWidget(self.timeline)
+            for w in (self.frame_spin, self.speed_combo):
+                w.setVisible(False)
+            for b in (self.back_button, self.play_button, self.forward_button, self.draw_button):
+                b.setMinimumWidth(0)
+                b.setMaximumWidth(56)
+            controls.removeWidget(self.timeline)
         layout.addLayout(controls)
         layout.addWidget(self.message)
         self._set_range(1)
