@@ -20,7 +20,8 @@ BLOCK_QT = textwrap.dedent("""
 
 
 @pytest.mark.parametrize(
-    "module", ["desktop.api", "desktop.localzou", "desktop.filtering", "desktop.csvio", "desktop.demo"])
+    "module", ["desktop.api", "desktop.localzou", "desktop.filtering", "desktop.csvio", "desktop.demo",
+               "desktop.media"])
 def test_core_imports_without_qt(module: str) -> None:
     code = BLOCK_QT + textwrap.dedent(f"""
         import {module}, pkgutil, importlib

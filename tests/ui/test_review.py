@@ -9,6 +9,7 @@ decoded frame back, never the player's own idea of where it is.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,8 +21,8 @@ from pytestqt.qtbot import QtBot
 from desktop.localzou.install import ensure_system_packages
 from desktop.media.frames import FrameReader
 from desktop.media.timing import frame_time
-from desktop.ui.review.movies import movies_for
 from desktop.ui.main_window import MainWindow
+from desktop.ui.review.movies import movies_for
 from desktop.ui.review.player import ReviewPlayer
 from desktop.ui.review.playlist_review import PlaylistReviewWindow
 from tests.helpers.movies import make_numbered_movie, publish_movie, read_number
@@ -87,7 +88,8 @@ def wait_frame(qtbot: QtBot, player: ReviewPlayer, index: int) -> int:
 
 # ---------------------------------------------------------------------------- decoding
 def test_zou_processed_movie_decodes_every_frame_exactly(qtbot: QtBot, qloop: asyncio.AbstractEventLoop,
-                                                           production: Review, open_window: Callable[..., OpenWindow]) -> None:
+                                                           production: Review,
+                                                           open_window: Callable[..., OpenWindow]) -> None:
     """The movie Zou normalised, fetched by the download manager: in order, then by seeks in random order
     (backwards across keyframes included), each decoded frame carries its own index."""
     opened = open_window(production.supervisor, project_id=production.project.id)
@@ -147,7 +149,7 @@ def test_player_stepping_and_seeking_agree(qtbot: QtBot, qloop: asyncio.Abstract
     player.frame_shown.connect(seen.append)
     qtbot.keyClick(player.view, Qt.Key.Key_Space)
     assert player.playing
-    qtbot.waitUntil(lambda: any(b < a for a, b in zip(seen, seen[1:], strict=False)), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: any(b < a for a, b in itertools.pairwise(seen)), timeout=WAIT_MS)
     qtbot.keyClick(player.view, Qt.Key.Key_Space)
     assert not player.playing
     player.close()
@@ -155,7 +157,8 @@ def test_player_stepping_and_seeking_agree(qtbot: QtBot, qloop: asyncio.Abstract
 
 # ---------------------------------------------------------------------------- the detail's history
 def test_detail_lists_the_revisions_and_plays_the_newest(qtbot: QtBot, qloop: asyncio.AbstractEventLoop,
-                                                          production: Review, open_window: Callable[..., OpenWindow]) -> None:
+                                                          production: Review,
+                                                          open_window: Callable[..., OpenWindow]) -> None:
     opened = open_window(production.artist, project_id=production.project.id)
     assert isinstance(opened, OpenWindow)
     window = opened.window

@@ -137,8 +137,8 @@ class ReviewPlayer(QWidget):
             # Narrow places (the detail pane): the timeline on its own row, then the essential buttons; the
             # frame box and speed stay reachable from the keyboard (arrows, Home / End).
             layout.addWidget(self.timeline)
-            for w in (self.frame_spin, self.speed_combo):
-                w.setVisible(False)
+            self.frame_spin.setVisible(False)
+            self.speed_combo.setVisible(False)
             for b in (self.back_button, self.play_button, self.forward_button, self.draw_button):
                 b.setMinimumWidth(0)
                 b.setMaximumWidth(56)

@@ -45,7 +45,8 @@ class PlaylistEditBar(QWidget):
         self.for_entity.addItem("Shots", "shot")
         self.for_entity.addItem("Assets", "asset")
         self.new_button = named(QPushButton("New"), "playlistsNew", "Create a playlist with this name")
-        self.new_button.clicked.connect(lambda: self.runner.run(self.create_playlist(self.name_field.text()), key="write"))
+        self.new_button.clicked.connect(
+            lambda: self.runner.run(self.create_playlist(self.name_field.text()), key="write"))
         self.rename_button = named(QPushButton("Rename"), "playlistsRename", "Rename the open playlist")
         self.rename_button.clicked.connect(lambda: self.runner.run(self.rename(self.name_field.text()), key="write"))
         self.remove_button = named(QPushButton("Remove entries"), "playlistsRemoveEntries",
