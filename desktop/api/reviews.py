@@ -17,7 +17,10 @@ Kitsu draws them, and the movie file of a preview in a local cache.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import os
+import shutil
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -233,12 +236,17 @@ class Reviews:
         return out
 
 
-class PreviewMovies:
-    """Preview movies on disk for the player: one folder per preview under `cache_dir`, fetched once."""
+MOVIE_CACHE_BYTES = 4 << 30  # the least recently fetched movies go beyond this
 
-    def __init__(self, manager: DownloadManager, cache_dir: Path) -> None:
+
+class PreviewMovies:
+    """Preview movies on disk for the player: one folder per preview under `cache_dir`, fetched once;
+    beyond `max_bytes` the least recently used folders are deleted (a movie can always be fetched again)."""
+
+    def __init__(self, manager: DownloadManager, cache_dir: Path, *, max_bytes: int = MOVIE_CACHE_BYTES) -> None:
         self.manager = manager
         self.cache_dir = cache_dir
+        self.max_bytes = max_bytes
         self._pending: dict[str, asyncio.Future[Path]] = {}
 
     def cached(self, preview_id: str) -> Path | None:
@@ -246,7 +254,27 @@ class PreviewMovies:
         if not folder.is_dir():
             return None
         done = [p for p in folder.iterdir() if p.is_file() and not p.name.endswith(".part")]
+        if done:
+            with contextlib.suppress(OSError):
+                os.utime(folder)  # used now: the last to be pruned
         return done[0] if done else None
+
+    def prune(self, keep: str = "") -> None:
+        """Delete the least recently used movies until the cache fits in `max_bytes` (never `keep`)."""
+        try:
+            folders = [f for f in self.cache_dir.iterdir() if f.is_dir() and f.name != keep]
+        except OSError:
+            return
+        sizes = {f: sum(p.stat().st_size for p in f.iterdir() if p.is_file()) for f in folders}
+        total = sum(sizes.values()) + sum(p.stat().st_size for p in (self.cache_dir / keep).glob("*")
+                                          if keep and p.is_file())
+        for folder in sorted(folders, key=lambda f: f.stat().st_mtime):
+            if total <= self.max_bytes:
+                break
+            if folder.name in self._pending:
+                continue
+            shutil.rmtree(folder, ignore_errors=True)
+            total -= sizes[folder]
 
     async def movie(self, preview: Mapping[str, Any]) -> Path:
         """The preview's normalised movie (or the original file of a picture), downloading it if needed."""
@@ -270,4 +298,5 @@ class PreviewMovies:
         if item.status is not Status.DONE or target is None:
             raise E.ZouError(item.error or f"The preview could not be downloaded ({item.status}).")
         self.manager.remove(item.id)  # the queue keeps user downloads; the player's file is in its cache
+        self.prune(keep=str(preview["id"]))
         return target

@@ -65,3 +65,18 @@ def test_reader_steps_and_seeks_to_the_same_frames(tmp_path: Path) -> None:
         assert (small.width, small.height, small.index) == (64, 36, 57) and read_number(small) == 57
     finally:
         reader.close()
+
+
+def test_movie_cache_prunes_the_least_recently_used(tmp_path: Path) -> None:
+    import os
+
+    from desktop.api.reviews import PreviewMovies
+
+    movies = PreviewMovies(manager=None, cache_dir=tmp_path, max_bytes=2500)  # type: ignore[arg-type]
+    for i, name in enumerate(("old", "used", "new")):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "movie.mp4").write_bytes(b"x" * 1000)
+        os.utime(tmp_path / name, (1000 + i, 1000 + i))
+    assert movies.cached("old") is not None  # touched: now the most recent
+    movies.prune(keep="new")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["new", "old"]
