@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DEFAULT_CACHE_BYTES = 384 << 20  # decoded frames kept for stepping back: ~130 frames of 1080p yuv420p
+CONVERTED_AHEAD = 4  # frames converted ahead of a step (next and previous, at the size asked last)
 FORWARD_DECODE_LIMIT = 96  # a target this far ahead is reached by decoding on, not by seeking
 
 
@@ -62,7 +63,8 @@ class FrameImage:
     width: int
     height: int
     stride: int
-    data: bytes
+    data: bytes | memoryview
+    owner: object = field(default=None, repr=False, compare=False)  # what holds `data`'s memory
 
     def rgb(self, x: int, y: int) -> tuple[int, int, int]:
         offset = y * self.stride + x * 4
@@ -98,6 +100,7 @@ class FrameReader:
         frame_bytes = max(1, self.info.width * self.info.height * 3 // 2)
         self._cache_frames = max(2, cache_bytes // frame_bytes)
         self._cache: OrderedDict[int, VideoFrame] = OrderedDict()
+        self._converted: dict[tuple[int, int | None, int | None], FrameImage] = {}
         self._frames: Iterator[VideoFrame] | None = None
         self._next: int | None = None  # the index the decoder gives next when it goes on; None: after a seek
         self._last: VideoFrame | None = None
@@ -117,23 +120,39 @@ class FrameReader:
     def image(self, index: int, width: int | None = None, height: int | None = None) -> FrameImage:
         """Frame `index` (clamped to the movie), converted to BGRA at `width` x `height` (the native size
         when not given)."""
+        index = max(0, min(index, self.frame_count - 1))
+        ready = self._converted.pop((index, width, height), None)
+        if ready is not None:
+            return ready
         frame, actual = self.decoded(index)
+        return self._convert(frame, actual, width, height)
+
+    def _convert(self, frame: VideoFrame, index: int, width: int | None, height: int | None) -> FrameImage:
         try:
             converted = frame.reformat(width=width or frame.width, height=height or frame.height,
                                        format="bgra", interpolation="BILINEAR")
         except av.FFmpegError as exc:
             raise DecodeError(f"frame {index} could not be converted: {exc}") from exc
         plane = converted.planes[0]
-        return FrameImage(index=actual, width=converted.width, height=converted.height, stride=plane.line_size,
-                          data=bytes(plane))
+        # The plane's memory, not a copy (8 MB a 1080p frame): the converted frame lives as long as the image.
+        return FrameImage(index=index, width=converted.width, height=converted.height, stride=plane.line_size,
+                          data=memoryview(plane), owner=converted)
 
-    def prefetch(self, index: int) -> None:
-        """Decode `index` into the cache if the decoder is right before it (the next step forward)."""
-        if 0 <= index < self.frame_count and index not in self._cache and self._next == index:
-            try:
-                self.decoded(index)
-            except DecodeError:
-                pass
+    def prefetch(self, index: int, width: int | None = None, height: int | None = None) -> None:
+        """Get the likely next step ready, converted at this size: `index` if it is cached or the frame
+        the decoder gives next (never a seek: a step the user may not take must not cost one)."""
+        if not 0 <= index < self.frame_count or (index, width, height) in self._converted:
+            return
+        if index not in self._cache and self._next != index:
+            return
+        try:
+            frame, actual = self.decoded(index)
+            if actual == index:
+                self._converted[(index, width, height)] = self._convert(frame, actual, width, height)
+        except DecodeError:
+            return
+        while len(self._converted) > CONVERTED_AHEAD:
+            self._converted.pop(next(iter(self._converted)))
 
     def decoded(self, index: int) -> tuple[VideoFrame, int]:
         """The decoded frame shown at `index` and its real index (a variable-rate movie can skip one)."""
@@ -152,6 +171,7 @@ class FrameReader:
 
     def close(self) -> None:
         self._cache.clear()
+        self._converted.clear()
         self._frames = None
         self._container.close()
 

@@ -2,7 +2,8 @@
 
 One thread per open movie: PyAV's decoder is not thread-safe, and a single thread keeps the requests in
 the order they were made. FFmpeg releases the GIL while it decodes and converts, so the UI thread goes
-on painting. After each frame the thread decodes the next one ahead (the usual next step).
+on painting. After each frame the thread gets the next one the same way ready (decoded and converted at the size
+asked): the usual next step.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ class AsyncFrameReader:
         self.info: MovieInfo = reader.info
         self.path = reader.path
         self._closed = False
+        self._last_index = -1
 
     @classmethod
     async def open(cls, path: str | Path) -> AsyncFrameReader:
@@ -48,7 +50,10 @@ class AsyncFrameReader:
                                                                  height)
         self.info = self._reader.info  # the real frame count once the end was reached
         if not self._closed:
-            self._executor.submit(self._reader.prefetch, image.index + 1)
+            # The next step the same way, converted at this size, while the UI paints this one.
+            direction = -1 if image.index < self._last_index else 1
+            self._executor.submit(self._reader.prefetch, image.index + direction, width, height)
+        self._last_index = image.index
         return image
 
     def close(self) -> None:
