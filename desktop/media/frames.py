@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_CACHE_BYTES = 384 << 20  # decoded frames kept for stepping back: ~130 frames of 1080p yuv420p
 CONVERTED_AHEAD = 4  # frames converted ahead of a step (next and previous, at the size asked last)
-FORWARD_DECODE_LIMIT = 96  # a target this far ahead is reached by decoding on, not by seeking
+FORWARD_DECODE_LIMIT = 12  # a target this far ahead is decoded to, not sought (Zou keys every 2nd frame)
 
 
 class DecodeError(Exception):
