@@ -107,6 +107,9 @@ async def amain(app: QApplication, args: argparse.Namespace) -> int:
         if args.smoke_test:
             await _wait_painted(window)
             await asyncio.sleep(SMOKE_TEST_SHOW_S)
+            from desktop.media.selfcheck import decoder_check  # the review player's FFmpeg, as bundled
+
+            print(f"smoke-test: {decoder_check()}", flush=True)
             print(f"smoke-test: {window.objectName()} shown, {APP_NAME} {__version__}", flush=True)
         else:
             await closed.wait()

@@ -36,6 +36,7 @@ from desktop.ui.panes import DetailPane, EntityPane, MyTasksPane, ProjectsPane
 from desktop.ui.panes.common import named
 from desktop.ui.playlists import PlaylistsPane
 from desktop.ui.publish.commands import PublishCommands
+from desktop.ui.review.commands import ReviewCommands
 from desktop.ui.thumbnails import ThumbnailCache
 
 if TYPE_CHECKING:
@@ -116,6 +117,7 @@ class MainWindow(QMainWindow):
         self.csv.finished.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.csv.failed.connect(self.parts.show_error)
         self.playlists_pane.download_previews_requested.connect(self.files.download_playlist_previews)
+        self.review = ReviewCommands(self.parts, self.thumbnails)  # playlist editing and review windows
         self.main_actions = MainActions(self)
 
         # ---------------------------------------------------------------- the session's signals
@@ -240,6 +242,7 @@ class MainWindow(QMainWindow):
         self.follower.stop()
         self.browse.close()
         self.runner.cancel_all()
+        self.review.close_windows()
         self.thumbnails.close()
         self.shutdown_downloads()
         self._stop_live()

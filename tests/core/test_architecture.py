@@ -21,7 +21,7 @@ BLOCK_QT = textwrap.dedent("""
 
 @pytest.mark.parametrize(
     "module", ["desktop.api", "desktop.api.studio", "desktop.localzou", "desktop.filtering", "desktop.csvio",
-               "desktop.demo"])
+               "desktop.demo", "desktop.media"])
 def test_core_imports_without_qt(module: str) -> None:
     code = BLOCK_QT + textwrap.dedent(f"""
         import {module}, pkgutil, importlib

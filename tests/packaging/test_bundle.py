@@ -42,3 +42,4 @@ def test_bundle_builds_and_starts(tmp_path: Path) -> None:
     smoke = subprocess.run([str(exe), "--smoke-test"], capture_output=True, text=True, env=env, timeout=120)
     assert smoke.returncode == 0, smoke.stderr[-2000:]
     assert "smoke-test:" in smoke.stdout
+    assert "smoke-test: decoder ok" in smoke.stdout, smoke.stdout  # the review player's bundled FFmpeg decodes

@@ -12,6 +12,9 @@ session):
   `remove_asset_instance`;
 * tasks: `comment_task` (status + comment + attachments with progress), `bulk_set_status`, `assign`,
   `unassign`, `set_assignees`; many tasks at once: `bulk_assign`, `bulk_unassign` (an `AssignReport`);
+* playlists (`playlists.py`): `create_playlist`, `rename_playlist`, `delete_playlist`, `add_to_playlist`,
+  `remove_from_playlist`, `set_entry_preview`; review (`reviews.py`): `add_annotations`,
+  `delete_annotations`;
 * `undo` (an `UndoStack`): `await editor.undo.undo_last()`.
 
 Pure helpers the table model can call without I/O: `apply_cell_edit`, `validate_changes`, `flatten`,
@@ -44,12 +47,14 @@ from desktop.api.editing.fields import (
 )
 from desktop.api.editing.instances import AssetInstance, InstanceOps
 from desktop.api.editing.permissions import Capabilities, effective_role
+from desktop.api.editing.playlists import PlaylistOps
+from desktop.api.editing.reviews import ReviewOps
 from desktop.api.editing.tasks import Attachment, BulkTask, TaskOps, attachment_url
 from desktop.api.editing.undo import NothingToUndo, UndoEntry, UndoStack
 from desktop.api.records import AssetType, Descriptor, Person, Project, TaskStatus, TaskType, UserContext
 
 
-class Editor(EntityOps, CastingOps, InstanceOps, TaskOps, AssignmentOps):
+class Editor(EntityOps, CastingOps, InstanceOps, TaskOps, AssignmentOps, PlaylistOps, ReviewOps):
     """All writes, on top of a signed-in `ZouClient`. See the module doc."""
 
 

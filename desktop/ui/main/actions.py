@@ -90,6 +90,8 @@ class MainActions:
         self.breakdown = BreakdownCommands(window.parts, edits)
         self.breakdown_action = self._action("&Breakdown of selected shots…", "actionBreakdown")
         self.breakdown_action.triggered.connect(self.breakdown.open_breakdown)
+        self.add_to_playlist_action = self._action("Add selected to the open &playlist", "actionAddToPlaylist")
+        self.add_to_playlist_action.triggered.connect(lambda: window.review.add_selection_to_playlist())
 
         self.filter_action = self._action("&Filter", "actionFocusFilter", "Ctrl+F")
         self.filter_action.triggered.connect(window.focus_filter)
@@ -143,7 +145,7 @@ class MainActions:
         self.edit_menu.addSeparator()
         for action in (self.edit_action, self.delete_action, self.bulk_edit_action, self.status_action,
                        self.publish_action, self.casting_action, self.breakdown_action, self.assign_task_action,
-                       self.assign_selected_action):
+                       self.assign_selected_action, self.add_to_playlist_action):
             self.edit_menu.addAction(action)
         self.edit_menu.aboutToShow.connect(self.update)
 
@@ -171,7 +173,7 @@ class MainActions:
             # Right-click on the rows: the same commands as the menus, acting on the selection.
             pane.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
             for action in (self.download_previews_action, self.edit_action, self.delete_action,
-                           self.bulk_edit_action):
+                           self.bulk_edit_action, self.add_to_playlist_action):
                 pane.table.addAction(action)
             if pane is w.shots_pane:
                 pane.table.addAction(self.casting_action)
@@ -213,6 +215,7 @@ class MainActions:
             action.setEnabled(has_project)
         self.export_view_action.setEnabled(pane is not None or w.tabs.currentWidget() is w.my_tasks_pane)
         self.download_previews_action.setEnabled(pane is not None)
+        self.add_to_playlist_action.setEnabled(pane is not None and w.playlists_pane.detail is not None)
         self.download_attachments_action.setEnabled(w.detail.selected_task_id() is not None)
         self.subscribe_action.setEnabled(w.detail.selected_task_id() is not None)
         self.studio_action.setEnabled(studio_launch.may_open_studio(w))

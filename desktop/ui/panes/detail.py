@@ -29,6 +29,7 @@ from desktop.ui.panes.asset_instances import AssetInstancesBox
 from desktop.ui.panes.comment_actions import CommentThreadActions
 from desktop.ui.panes.common import ErrorBanner, named
 from desktop.ui.panes.fit_columns import fit_columns
+from desktop.ui.review.history import PreviewHistory
 from desktop.ui.thumbnails import ThumbnailCache, preview_picture_path
 
 PICTURE_SIZE = (320, 180)
@@ -141,6 +142,10 @@ class DetailPane(QWidget):
         self.casting.setModel(self.casting_model)
         self.casting.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
 
+        # The selected task's revisions, shown and played (desktop/ui/review/history.py).
+        self.history = PreviewHistory(thumbnails=thumbnails, session=browse.session if browse else None,
+                                      editor=browse.editor if browse else None)
+
         top = QWidget()
         top_layout = QVBoxLayout(top)
         top_layout.setContentsMargins(0, 0, 0, 0)
@@ -162,7 +167,7 @@ class DetailPane(QWidget):
         self.instances = AssetInstancesBox(browse)  # an asset's instances and where each is used
         casting_layout.addWidget(self.instances)
         self.splitter = named(QSplitter(Qt.Orientation.Vertical), "detailSplitter", "Detail sections")
-        for widget in (top, self.tasks, comments_box, casting_box):
+        for widget in (top, self.tasks, comments_box, self.history, casting_box):
             self.splitter.addWidget(widget)
         self.splitter.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
@@ -271,6 +276,7 @@ class DetailPane(QWidget):
         self.set_picture(None)
         self.tasks_model.set_tasks([], self.lookups)
         self.comments_model.set_comments(None, [])
+        self.history.clear()
         self.casting_model.set_casting("assets", [])
         self.comments_title.setText("Comments")
         self.casting_title.setText("Casting")
@@ -337,9 +343,19 @@ class DetailPane(QWidget):
 
     def set_comments(self, task_id: str, comments: Sequence[dict[str, Any]]) -> None:
         self.comments_model.set_comments(task_id, comments)
+        self.history.set_thread(task_id, comments, first_frame=self._first_frame())
         row = self.tasks_model.row_of_task(task_id)
         name = self.tasks_model.data(self.tasks_model.index(row, 0)) if row >= 0 else ""
         self.comments_title.setText(f"Comments — {name} ({len(comments)})" if name else "Comments")
+
+    def _first_frame(self) -> int:
+        """The shot's first frame (frame_in, e.g. 1001) for the player's frame numbers; 1 without one."""
+        value = self.entity.get("frame_in") if self.entity.get("frame_in") is not None else \
+            _data(self.entity).get("frame_in")
+        try:
+            return int(value) if value is not None and str(value).strip() else 1
+        except (TypeError, ValueError):
+            return 1
 
     def show_error(self, message: str) -> None:
         self.status.clear()

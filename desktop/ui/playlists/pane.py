@@ -125,6 +125,12 @@ class PlaylistsPane(QWidget):
         layout.addWidget(splitter, 1)
         self._update_buttons()
 
+    def mount_bar(self, bar: QWidget) -> None:
+        """A bar of commands under the pane's title row (the playlist editing bar, desktop/ui/review)."""
+        layout = self.layout()
+        assert isinstance(layout, QVBoxLayout)
+        layout.insertWidget(1, bar)
+
     # ------------------------------------------------------------------ loading
     def set_project(self, project: Project | None) -> None:
         """Show the playlists of `project` (None clears the pane)."""
