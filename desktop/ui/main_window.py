@@ -32,6 +32,7 @@ from desktop.ui.main.file_commands import FileCommands
 from desktop.ui.main.parts import WindowParts
 from desktop.ui.main.status_bar import MainStatusBar
 from desktop.ui.main.window_state import WindowState
+from desktop.ui.offline import OfflineReading
 from desktop.ui.panes import DetailPane, EntityPane, MyTasksPane, ProjectsPane
 from desktop.ui.panes.common import named
 from desktop.ui.playlists import PlaylistsPane
@@ -62,6 +63,7 @@ class MainWindow(QMainWindow):
         self.browse = browse = BrowseSession(session, client, settings, user, server, self)
         self.thumbnails = ThumbnailCache(session, parent=self)
         browse.on_resumed.append(self.thumbnails.forget_failures)
+        self.offline = OfflineReading(self)  # the disk cache: reopen at once, read offline
 
         # ---------------------------------------------------------------- panes
         self.projects_pane = ProjectsPane(browse=browse, thumbnails=self.thumbnails)
@@ -238,6 +240,7 @@ class MainWindow(QMainWindow):
         self.browse.close()
         self.runner.cancel_all()
         self.thumbnails.close()
+        self.offline.close()
         self.shutdown_downloads()
         self._stop_live()
         super().closeEvent(event)
