@@ -153,12 +153,31 @@ class CacheStore:
             with contextlib.suppress(OSError):
                 Path(f"{self.path}{suffix}").unlink()
 
+    def _open(self) -> sqlite3.Connection | None:
+        """The connection; a file that is not a readable database is rebuilt once. None: not usable now."""
+        for attempt in (1, 2):
+            try:
+                return self._connect()
+            except sqlite3.DatabaseError as exc:
+                if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+                    log.info("disk cache busy: %s", exc)
+                    return None
+                if attempt == 2:
+                    log.warning("disk cache not used: %s", exc)
+                    return None
+                self._rebuild(exc)
+            except (sqlite3.Error, OSError) as exc:
+                log.warning("disk cache not used: %s", exc)
+                return None
+        return None
+
     @contextlib.contextmanager
     def _use(self) -> Iterator[sqlite3.Connection | None]:
         """The connection, or None when the cache cannot be used now; a corrupt file is rebuilt."""
         with self._lock:
+            db = self._open()
             try:
-                yield self._connect()
+                yield db
             except CacheCorrupt:
                 raise
             except sqlite3.DatabaseError as exc:
