@@ -190,7 +190,13 @@ class ReadCache:
                     self.reach.succeeded()
                     self.not_modified += 1
                     self.sources[kind] = ListSource("revalidated", time.time())
-                    self._write(self.store.touch, key)
+                    if entry is None and shown is not None and shown.etag:
+                        # Confirmed current but not on disk (the cache was cleared, or the list was too
+                        # big for it): keep what the 304 confirmed.
+                        self._write(self.store.put_table, key, kind, shown.etag, shown.entity_fields,
+                                    shown.task_fields, list(shown.rows))
+                    else:
+                        self._write(self.store.touch, key)
                     return
                 assert fresh is not None
                 yield fresh, len(fresh.rows)
