@@ -25,6 +25,7 @@ from PySide6.QtWidgets import QLabel, QToolBar, QToolButton
 
 from desktop.api import errors as E
 from desktop.api.cache import ListSource, Reachability, ReadCache, is_unreachable
+from desktop.api.exports.worker import run_in_worker
 from desktop.ui.panes.common import named
 
 if TYPE_CHECKING:
@@ -184,7 +185,7 @@ class OfflineReading(QObject):
         self.cache.store.clear()
         self.w.thumbnails.close()
         cache_dir = self.w.thumbnails.cache_dir
-        await asyncio.to_thread(shutil.rmtree, cache_dir, True)
+        await run_in_worker(shutil.rmtree, cache_dir, True)
         log.info("disk cache cleared")
 
     def clear_clicked(self) -> None:
@@ -199,7 +200,7 @@ class OfflineReading(QObject):
         """Sign out, and remove this user's cache (the tokens go with any sign-out)."""
         async def run() -> None:
             await self.w.shutdown()
-            with contextlib.suppress(Exception):
+            with contextlib.suppress(OSError):
                 await self.clear()
             self.w.sign_out_requested.emit()
 

@@ -19,6 +19,8 @@ from the cache (`forget`), so an offline view never shows a copy known to be out
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import functools
 import logging
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
@@ -41,6 +43,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 GATEWAY_DOWN = frozenset({502, 503, 504})
+# One plain Python thread writes to the disk: writes keep their order (a store, then a drop), and it is not
+# the loop's default executor, which under qasync is made of QThreads that Qt reports alive at exit.
+_WRITER = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="slate-cache")
 
 StateListener = Callable[["Reachability"], None]
 
@@ -236,10 +241,10 @@ class ReadCache:
             self._write(self.store.drop_matching, wanted)
 
     def _write(self, fn: Callable[..., None], *args: Any) -> None:
-        """Run a disk write in a worker thread (compressing a big list takes a few hundred ms)."""
+        """Run a disk write on the cache's thread (compressing a big list takes a few hundred ms)."""
         async def run() -> None:
             try:
-                await asyncio.to_thread(fn, *args)
+                await asyncio.get_running_loop().run_in_executor(_WRITER, functools.partial(fn, *args))
             except Exception:  # the cache is best effort: log, never fail a load
                 log.exception("disk cache write failed")
 
