@@ -67,8 +67,8 @@ class OfflineReading(QObject):
         self._probe: asyncio.Task[None] | None = None
         self.probes = 0  # observable: how many times the server was asked whether it answers
         self._remove = self.reach.add_listener(lambda _reach: self._changed())
-        self.cache._write(self.cache.store.put_meta, "session", {
-            "user": window.user.raw or dataclasses.asdict(window.user), "server": dataclasses.asdict(window.server)})
+        self.cache.remember_session({"user": window.user.raw or dataclasses.asdict(window.user),
+                                     "server": dataclasses.asdict(window.server)})
 
         self.toolbar = named(QToolBar("Offline"), "offlineToolbar", "Offline")
         self.toolbar.setMovable(False)

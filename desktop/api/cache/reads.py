@@ -233,6 +233,10 @@ class ReadCache:
             yield table, len(rows)
             await asyncio.sleep(0)  # one chunk at a time: the loop paints between them
 
+    def remember_session(self, value: dict[str, Any]) -> None:
+        """The signed-in user and server (no token): what an offline start needs to open the window."""
+        self._write(self.store.put_meta, "session", value)
+
     # ------------------------------------------------------------ invalidation, disk writes
     def forget(self, ids: set[str]) -> None:
         """Drop cached answers naming these ids (threads, entities a change touched)."""
