@@ -258,8 +258,12 @@ class ReadCache:
 
     async def flush(self) -> None:
         """Wait for the pending disk writes (tests, sign-out, before clearing)."""
-        while self._writes:
-            await asyncio.gather(*list(self._writes), return_exceptions=True)
+        # Judged by `done()`, not by the done-callbacks having emptied the set: they run a loop turn later.
+        pending = [t for t in self._writes if not t.done()]
+        while pending:
+            await asyncio.wait(pending)
+            pending = [t for t in self._writes if not t.done()]
+        self._writes = {t for t in self._writes if not t.done()}
 
     def close(self) -> None:
         self.store.close()
