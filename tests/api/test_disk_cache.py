@@ -217,7 +217,7 @@ def test_a_partial_table_is_never_shown_as_complete(tmp_path: Path) -> None:
 TWO_PROCESSES = textwrap.dedent("""
     import asyncio, os, sys
     from pathlib import Path
-    from desktop.api import SignedIn, ZouClient
+    from desktop.api import SignedIn, ZouClient, ZouSession
     from desktop.api.cache import ReadCache
 
     async def main() -> None:
