@@ -40,6 +40,8 @@ MIB = 1024 * 1024
 PROBE_DELAYS_S = (2.0, 4.0, 8.0, 15.0, 30.0)  # then every 30 s
 PROBE_DEADLINE_S = 5.0
 READ_ONLY_REASON = "Offline: Slate cannot reach the server, so changes are disabled until it answers again."
+OTHER_WRITE_ACTIONS = ("publish_action", "assign_task_action", "assign_selected_action", "breakdown_action",
+                       "subscribe_action")
 EXPORT_REASON = ("Offline: this export is made by the server. Export current view saves what is shown "
                  "(from the cache).")
 
@@ -137,6 +139,8 @@ class OfflineReading(QObject):
         writes: list[QAction] = [actions.new_asset_action, actions.new_shot_action, actions.edit_action,
                                  actions.delete_action, actions.bulk_edit_action, actions.status_action,
                                  actions.casting_action, actions.import_csv_action, actions.undo_action]
+        # Write actions other branches add (publish, assignments, breakdown), when this build has them.
+        writes += [a for a in (getattr(actions, n, None) for n in OTHER_WRITE_ACTIONS) if a is not None]
         exports: list[QAction] = [actions.export_shots_action, actions.export_assets_action,
                                   actions.export_casting_action]
         for action in writes + exports:
