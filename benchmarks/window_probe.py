@@ -54,6 +54,8 @@ from pathlib import Path
 from types import CodeType, FrameType
 from typing import Any
 
+import httpx
+
 HEARTBEAT_MS = 5
 WINDOW_SIZE = (1600, 1000)
 SCROLL_STEP_S = 0.016
@@ -277,12 +279,40 @@ async def wait_for(fut: asyncio.Future[Any], what: str, timeout: float = LOAD_TI
         raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}") from None
 
 
+class CountingTransport(httpx.AsyncHTTPTransport):
+    """httpx's transport, counting the body bytes of every answer as they arrive (compressed, if so)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.bytes = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await super().handle_async_request(request)
+        inner = response.stream
+        counter = self
+
+        class Counted(httpx.AsyncByteStream):
+            async def __aiter__(self) -> Any:
+                assert isinstance(inner, httpx.AsyncByteStream)
+                async for chunk in inner:
+                    counter.bytes += len(chunk)
+                    yield chunk
+
+            async def aclose(self) -> None:
+                assert isinstance(inner, httpx.AsyncByteStream)
+                await inner.aclose()
+
+        response.stream = Counted()
+        return response
+
+
 async def probe(cfg: dict[str, Any]) -> dict[str, Any]:
     from PySide6.QtCore import QSettings, Qt, QTimer
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
 
-    from desktop.api import SignedIn, ZouClient, ZouSession, probe_server
+    from desktop.api import SignedIn, ZouClient, ZouSession, make_http_client, probe_server
+    from desktop.api import errors as E
     from desktop.filtering import compile_query
     from desktop.models.columns import ColumnKind
     from desktop.models.filtering import FilterScope, KitsuFilter
@@ -296,7 +326,8 @@ async def probe(cfg: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {"queries": list(QUERIES), "typed_query": TYPED_QUERY}
 
     server = await probe_server(cfg["url"])
-    session = ZouSession(server.api_url)
+    counter = CountingTransport()  # the bytes of every answer's body, as received (benchmarks/reopen.py)
+    session = ZouSession(server.api_url, client=make_http_client(transport=counter))
     outcome = await session.sign_in(cfg["email"], cfg["password"])
     _check(isinstance(outcome, SignedIn), f"sign-in: {outcome!r}")
     assert isinstance(outcome, SignedIn)
@@ -316,6 +347,11 @@ async def probe(cfg: dict[str, Any]) -> dict[str, Any]:
                                                  ("context", "shot", "asset", "my_tasks")}
 
     window = MainWindow(session, ZouClient(session), settings, outcome.user, server)
+    if cfg.get("offline"):
+        # As the controller's offline start does (server unreachable at start): reads come from the disk
+        # cache only, the network is not tried for them (benchmarks/reopen.py).
+        window.offline.go_offline(E.NetworkError("benchmark: offline start"))
+    counter.bytes = 0  # the window's own traffic from here on (the sign-in is not the window's)
     pane = window.shots_pane
     viewport = pane.table.viewport()
 
@@ -408,6 +444,13 @@ async def probe(cfg: dict[str, Any]) -> dict[str, Any]:
     await asyncio.sleep(0.5)  # settle: what the load left queued runs before the memory is read
     out["rss_added_mb"] = (rss_bytes() - marks["rss0"]) / 1e6
     out["rss_mb"] = rss_bytes() / 1e6
+    out["bytes_received"] = counter.bytes
+    out["list_sources"] = {k: v.source for k, v in window.offline.cache.sources.items()}
+    if cfg.get("open_only"):  # benchmarks/reopen.py: the open figures only; the cache written before exit
+        await window.offline.cache.flush()
+        out["bytes_received"] = counter.bytes
+        window.close()
+        return out
 
     # ---------------------------------------------------------------- sort by a task-status column
     header = pane.table.horizontalHeader()

@@ -109,6 +109,8 @@ class Settings:
     events_url = Option("session/events_url", "", doc="the event stream when not at the API's host /socket.io")
     desktop_notifications = Option("notifications/desktop", True,
                                    doc="mentions and assignments as desktop notifications (system tray)")
+    cache_max_mb = Option("cache/max_mb", 1024,
+                          doc="disk cache of lists and details per server and user (MB; least recently used go)")
     # ------------------------------------------------------------ browsing
     last_project_id = Option("browse/project_id", "", doc="the project opened last")
     main_tab = Option("panes/main/tab", 0, doc="the list tab shown last (shots, assets, my tasks, playlists)")

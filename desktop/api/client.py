@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import orjson
 
@@ -27,6 +27,9 @@ from desktop.api.records import (
 )
 from desktop.api.session import ZouSession, decode_json
 
+if TYPE_CHECKING:
+    from desktop.api.cache import ReadCache
+
 BatchListener = Callable[[WithTasksTable, int], None]
 
 
@@ -38,41 +41,62 @@ def _list(data: Any) -> list[dict[str, Any]]:
     return [d for d in data if isinstance(d, dict)]
 
 
+class NotModified(Exception):
+    """The server answered 304 to `If-None-Match`: the copy the caller holds is current."""
+
+
+def with_tasks_request(kind: str, project_id: str, episode_id: str | None = None) -> tuple[str, dict[str, str]]:
+    """The path and query of a shots/assets with-tasks list, as streamed (also the disk cache's key)."""
+    params: dict[str, str] = {"project_id": project_id, "compact": "true", "stream": "true"}
+    if episode_id:
+        params["episode_id"] = episode_id
+    return f"/data/{kind}s/with-tasks", params
+
+
 class ZouClient:
     def __init__(self, session: ZouSession) -> None:
         self.session = session
+        # The disk cache of what this user has seen (set by the main window): reads fall back to it
+        # when the server cannot be reached, and the big lists are shown from it first.
+        self.cache: ReadCache | None = None
+
+    async def _get(self, path: str) -> Any:
+        """Every read of this class: through the disk cache when there is one."""
+        if self.cache is not None:
+            return await self.cache.get(path)
+        return await self.session.get(path)
 
     # ---------------------------------------------------------- lookups
     async def context(self) -> UserContext:
-        data = await self.session.get("/data/user/context")
+        data = await self._get("/data/user/context")
         if not isinstance(data, dict):
             raise E.ProtocolError("Unexpected answer for the user context.")
         return UserContext.from_json(data)
 
     async def open_projects(self) -> list[Project]:
-        return [Project.from_json(d) for d in _list(await self.session.get("/data/user/projects/open"))]
+        return [Project.from_json(d) for d in _list(await self._get("/data/user/projects/open"))]
 
     async def task_types(self) -> list[TaskType]:
-        return [TaskType.from_json(d) for d in _list(await self.session.get("/data/task-types"))]
+        return [TaskType.from_json(d) for d in _list(await self._get("/data/task-types"))]
 
     async def task_statuses(self) -> list[TaskStatus]:
-        return [TaskStatus.from_json(d) for d in _list(await self.session.get("/data/task-status"))]
+        return [TaskStatus.from_json(d) for d in _list(await self._get("/data/task-status"))]
 
     async def asset_types(self) -> list[AssetType]:
-        return [AssetType.from_json(d) for d in _list(await self.session.get("/data/asset-types"))]
+        return [AssetType.from_json(d) for d in _list(await self._get("/data/asset-types"))]
 
     async def people(self) -> list[Person]:
-        return [Person.from_json(d) for d in _list(await self.session.get("/data/persons"))]
+        return [Person.from_json(d) for d in _list(await self._get("/data/persons"))]
 
     async def episodes(self, project_id: str) -> list[Entity]:
-        return [Entity.from_json(d) for d in _list(await self.session.get(f"/data/projects/{project_id}/episodes"))]
+        return [Entity.from_json(d) for d in _list(await self._get(f"/data/projects/{project_id}/episodes"))]
 
     async def sequences(self, project_id: str) -> list[Entity]:
-        data = await self.session.get(f"/data/projects/{project_id}/sequences")
+        data = await self._get(f"/data/projects/{project_id}/sequences")
         return [Entity.from_json(d) for d in _list(data)]
 
     async def my_tasks(self) -> list[UserTask]:
-        return [UserTask.from_json(d) for d in _list(await self.session.get("/data/user/tasks"))]
+        return [UserTask.from_json(d) for d in _list(await self._get("/data/user/tasks"))]
 
     async def done_tasks(self) -> list[UserTask]:
         """The user's tasks in a done status, in open projects (`/data/user/done-tasks`)."""
@@ -86,30 +110,30 @@ class ZouClient:
 
     # ---------------------------------------------------------- details
     async def shot(self, shot_id: str) -> EntityRecord:
-        return cast(EntityRecord, dict(await self.session.get(f"/data/shots/{shot_id}")))
+        return cast(EntityRecord, dict(await self._get(f"/data/shots/{shot_id}")))
 
     async def asset(self, asset_id: str) -> EntityRecord:
-        return cast(EntityRecord, dict(await self.session.get(f"/data/assets/{asset_id}")))
+        return cast(EntityRecord, dict(await self._get(f"/data/assets/{asset_id}")))
 
     async def entity(self, entity_id: str) -> Entity:
-        return Entity.from_json(await self.session.get(f"/data/entities/{entity_id}"))
+        return Entity.from_json(await self._get(f"/data/entities/{entity_id}"))
 
     async def task(self, task_id: str) -> TaskRecord:
-        return cast(TaskRecord, dict(await self.session.get(f"/data/tasks/{task_id}")))
+        return cast(TaskRecord, dict(await self._get(f"/data/tasks/{task_id}")))
 
     async def project_assets(self, project_id: str) -> list[dict[str, Any]]:
         """Every asset of a project (canceled ones included: Zou lists them with `canceled`)."""
-        return _list(await self.session.get(f"/data/projects/{project_id}/assets"))
+        return _list(await self._get(f"/data/projects/{project_id}/assets"))
 
     async def task_comments(self, task_id: str) -> list[CommentRecord]:
-        return cast(list[CommentRecord], _list(await self.session.get(f"/data/tasks/{task_id}/comments")))
+        return cast(list[CommentRecord], _list(await self._get(f"/data/tasks/{task_id}/comments")))
 
     async def casting(self, project_id: str, entity_id: str) -> list[CastLinkRecord]:
         return cast(list[CastLinkRecord],
-                    _list(await self.session.get(f"/data/projects/{project_id}/entities/{entity_id}/casting")))
+                    _list(await self._get(f"/data/projects/{project_id}/entities/{entity_id}/casting")))
 
     async def cast_in(self, asset_id: str) -> list[CastLinkRecord]:
-        return cast(list[CastLinkRecord], _list(await self.session.get(f"/data/assets/{asset_id}/cast-in")))
+        return cast(list[CastLinkRecord], _list(await self._get(f"/data/assets/{asset_id}/cast-in")))
 
     # ---------------------------------------------------------- big lists
     async def shots_with_tasks(self, project_id: str, episode_id: str | None = None, *,
@@ -131,19 +155,21 @@ class ZouClient:
         return table
 
     async def iter_with_tasks(self, kind: str, project_id: str, episode_id: str | None = None,
-                              batch_rows: int = 500) -> AsyncIterator[tuple[WithTasksTable, int]]:
+                              batch_rows: int = 500, *, if_none_match: str | None = None
+                              ) -> AsyncIterator[tuple[WithTasksTable, int]]:
         """Stream `/data/{kind}s/with-tasks` as compact NDJSON, yielding (table, rows added) per batch.
 
         Parsing happens line by line as bytes arrive, so a 54 MB production never blocks the event loop
         for the whole payload (~0.4 s of JSON parsing in one piece), and the pane fills progressively.
         Older servers that ignore compact/stream answer a JSON list of dicts: that is converted once.
+        With `if_none_match` (the ETag of a copy the caller holds), a 304 raises `NotModified`.
         """
-        params: dict[str, str] = {"project_id": project_id, "compact": "true", "stream": "true"}
-        if episode_id:
-            params["episode_id"] = episode_id
-        path = f"/data/{kind}s/with-tasks"
+        path, params = with_tasks_request(kind, project_id, episode_id)
+        headers = {"If-None-Match": if_none_match} if if_none_match else {}
         table: WithTasksTable | None = None
-        async with self.session.stream("GET", path, params=params) as response:
+        async with self.session.stream("GET", path, params=params, headers=headers) as response:
+            if response.status_code == 304:
+                raise NotModified
             ctype = response.headers.get("content-type", "")
             framed = "chunked" in response.headers.get("transfer-encoding", "").lower()
             if "ndjson" in ctype and framed:
@@ -159,7 +185,9 @@ class ZouClient:
         # from the end: Zou's NDJSON carries no row count. Ask for the same list as one JSON body, whose
         # Content-Length lets httpx detect any truncation.
         params.pop("stream")
-        response = await self.session.request("GET", path, params=params)
+        response = await self.session.request("GET", path, params=params, headers=headers)
+        if response.status_code == 304:
+            raise NotModified
         table = self._table_from_body(kind, response, response.content)
         yield table, len(table.rows)
 

@@ -60,6 +60,7 @@ class BrowseSession(QObject):
     rows_arrived = Signal(str, object, bool)  # kind, WithTasksTable (growing), first batch of this load
     rows_synced = Signal(str)  # kind: more rows were appended to the table given in rows_arrived
     rows_done = Signal(str)  # kind: the list is complete
+    list_source = Signal(str, object)  # kind, ListSource: rows from the disk cache, revalidated, or the server
     # ---- my tasks, the detail
     my_tasks_loaded = Signal(object)  # list[UserTask]
     detail_loading = Signal(str, str, str)  # kind, entity id, title hint
@@ -101,6 +102,9 @@ class BrowseSession(QObject):
         # (120 s) is not cleared by an assignment, so the people this session set are shown until then.
         self._assignee_overrides: dict[str, tuple[list[str], float]] = {}
         self._stale_threads: set[str] = set()  # threads a write changed: fetched even if the task says none
+        self._shown: dict[str, Any] = {}  # kind -> the WithTasksTable last given in rows_arrived (its ETag)
+        # Why writes are refused now ("" when they are not): the server is offline, rows are the cache's.
+        self.read_only = ""
         self._closed = False
         self.on_resumed: list[Callable[[], None]] = []  # run after a re-sign-in (downloads, thumbnails...)
 
@@ -120,7 +124,7 @@ class BrowseSession(QObject):
         return Capabilities.for_project(self.user, self.project.id, self.context)
 
     def edit_context(self) -> EditContext | None:
-        if self.project is None or self.context is None:
+        if self.project is None or self.context is None or self.read_only:
             return None
         return EditContext(project=self.project, user=self.user, context=self.context)
 
@@ -305,6 +309,17 @@ class BrowseSession(QObject):
         for kind in kinds:
             self._start(kind, functools.partial(self._load_entities, kind, project, episode_id, keep_rows))
 
+    def revalidate(self) -> None:
+        """Re-read what is on screen, conditionally: the lists ask `If-None-Match` the ETag of the rows
+        shown (a 304 costs no body), the detail is read again. After an event-stream gap, for users whom
+        Zou refuses its event log, and when the server answers again after being offline."""
+        if self.project is not None:
+            self._load_lists(self.project, self.episode_id, True)
+        kind, entity_id = self._detail_entity
+        if kind and entity_id:
+            self._comments = {}
+            self.open_entity(kind, entity_id, self._detail_task)
+
     def reload_list(self, kind: str) -> None:
         """Re-stream one list (rows kept until the new ones arrive): after rows were added or removed."""
         if self.project is not None and kind in LIST_KINDS:
@@ -318,14 +333,24 @@ class BrowseSession(QObject):
         first = True
         last_sync = 0.0
         gc.freeze()  # what is loaded so far (context, modules) need not be rescanned during the stream
+        cache = self.client.cache
+        shown: Any = None
+        if cache is not None:
+            # Seen before: the disk's rows at once, then a 304 or the new list (`desktop.api.cache`).
+            shown = self._shown.get(kind) if keep_rows else None
+            source = cache.iter_with_tasks(self.client, kind, project.id, episode_id, shown=shown)
+        else:
+            source = self.client.iter_with_tasks(kind, project.id, episode_id)
         try:
-            async for table, _added in self.client.iter_with_tasks(kind, project.id, episode_id):
+            async for table, _added in source:
                 if not self._current(kind):
                     return
                 now = time.monotonic()
-                if first:
-                    # Replaces what was shown (a refresh keeps the old rows until this moment).
-                    self.rows_arrived.emit(kind, table, keep_rows)
+                if first or table is not shown:
+                    # Replaces what was shown (a refresh keeps the old rows until this moment; the disk
+                    # cache's rows until the server's list is complete).
+                    self.rows_arrived.emit(kind, table, keep_rows or not first)
+                    self._shown[kind] = shown = table
                     first, last_sync = False, now
                 elif now - last_sync >= SYNC_INTERVAL_S:
                     self.rows_synced.emit(kind)
@@ -338,6 +363,8 @@ class BrowseSession(QObject):
             if not self._current(kind):
                 return
             self.rows_synced.emit(kind)
+            if cache is not None and kind in cache.sources:
+                self.list_source.emit(kind, cache.sources[kind])
         finally:
             if self._current(kind):
                 self.list_loading.emit(kind, False)
@@ -474,6 +501,9 @@ class BrowseSession(QObject):
         for task_id in changes.threads:
             self._comments.pop(task_id, None)
             self._stale_threads.add(task_id)
+        if self.client.cache is not None:  # what a change names is not served from the disk as current
+            self.client.cache.forget({*changes.threads, *(u.entity_id for u in changes.entities),
+                                      *(u.task_id for u in changes.tasks)})
         for update in changes.tasks:
             if "assignees" in update.fields:
                 self._assignee_overrides[update.task_id] = (list(update.fields["assignees"]),

@@ -140,8 +140,14 @@ class AppController(QObject):
         from desktop.api import probe_server
 
         session = self.connections.session(s.last_api_url)
-        server = await probe_server(s.last_api_url, client=self.connections.client)
-        user = await session.resume(tokens)
+        try:
+            server = await probe_server(s.last_api_url, client=self.connections.client)
+            user = await session.resume(tokens)
+        except E.ZouError as exc:
+            offline = self._open_offline(session, tokens, exc)
+            if offline is None:
+                raise
+            return offline
         if user is None:
             log.info("stored session rejected by the server; removing it")
             self._forget(s.last_api_url, s.last_email)
@@ -149,6 +155,24 @@ class AppController(QObject):
             return None
         log.info("stored session resumed")
         return self._open_main(session, server, user, s.last_email, keep_signed_in=True)
+
+    def _open_offline(self, session: ZouSession, tokens: Tokens, exc: E.ZouError) -> QWidget | None:
+        """The server cannot be reached, but this computer has the session's tokens and its cache: open the
+        main window read-only, without a password (it reconnects by itself). None: not possible."""
+        from desktop.ui.offline_start import cached_session  # the disk cache, only on this path
+
+        s = self.settings
+        cached = cached_session(s.last_api_url, s.last_email, exc)
+        if cached is None:
+            return None
+        user, server = cached
+        log.info("server unreachable: opening the saved session offline")
+        session.set_tokens(tokens)  # not checked with the server: it does so when it answers again
+        window = self._open_main(session, server, user, s.last_email, keep_signed_in=True)
+        offline = getattr(window, "offline", None)
+        if offline is not None:
+            offline.go_offline(exc)
+        return window
 
     # ------------------------------------------------------------ sign-in window
     def show_sign_in(self, *, message: str = "", email: str | None = None) -> SignInWindow:

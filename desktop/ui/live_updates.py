@@ -7,7 +7,8 @@ a thousand events costs one model update, not a thousand. Events that carry only
 task assigned) are completed by one read of that record, never by re-reading a list.
 
 After a gap (the stream was down), a manager catches up from Zou's event log (`catch_up`, `after=` the
-last event seen); others, whom Zou refuses that log, re-read what is shown (`BrowseSession.refresh`).
+last event seen); others, whom Zou refuses that log, re-read what is shown, revalidated by ETag
+(`BrowseSession.revalidate`: 304s when nothing changed).
 """
 
 from __future__ import annotations
@@ -201,7 +202,9 @@ class LiveUpdates(QObject):
         try:
             missed = await catch_up(browse.session, after, project_id=project.id)
         except CatchUpRefused:
-            browse.refresh()  # an artist: Zou keeps its log for managers
+            # An artist: Zou keeps its log for managers. Re-read what is on screen, conditionally (the lists
+            # ask If-None-Match their ETag: a 304 when nothing changed), not the whole session.
+            browse.revalidate()
             return
         if not missed.complete:
             browse.refresh()  # too much happened: reading again is cheaper than replaying

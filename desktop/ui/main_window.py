@@ -32,6 +32,7 @@ from desktop.ui.main.file_commands import FileCommands
 from desktop.ui.main.parts import WindowParts
 from desktop.ui.main.status_bar import MainStatusBar
 from desktop.ui.main.window_state import WindowState
+from desktop.ui.offline import OfflineReading
 from desktop.ui.panes import DetailPane, EntityPane, MyTasksPane, ProjectsPane
 from desktop.ui.panes.common import named
 from desktop.ui.playlists import PlaylistsPane
@@ -64,6 +65,7 @@ class MainWindow(QMainWindow):
         self.browse = browse = BrowseSession(session, client, settings, user, server, self)
         self.thumbnails = ThumbnailCache(session, parent=self)
         browse.on_resumed.append(self.thumbnails.forget_failures)
+        self.offline = OfflineReading(self)  # the disk cache: reopen at once, read offline
 
         # ---------------------------------------------------------------- panes
         self.projects_pane = ProjectsPane(browse=browse, thumbnails=self.thumbnails)
@@ -244,6 +246,7 @@ class MainWindow(QMainWindow):
         self.runner.cancel_all()
         self.review.close_windows()
         self.thumbnails.close()
+        self.offline.close()
         self.shutdown_downloads()
         self._stop_live()
         super().closeEvent(event)

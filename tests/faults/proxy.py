@@ -129,6 +129,8 @@ class Logged:
     path: str
     mode: str
     reached_server: bool
+    body_bytes: int = 0  # of the answer's body relayed to the client (pass-through modes)
+    status: str = ""  # the answer's status line, as relayed (pass-through modes)
 
 
 class _Closed(Exception):
@@ -224,6 +226,11 @@ class FaultProxy:
                    if (path is None or (e.path.startswith(path) if prefix else e.path == path))
                    and (method is None or e.method == method) and (e.reached_server or not reached))
 
+    def body_bytes(self, path: str | None = None, *, prefix: bool = False) -> int:
+        """Bytes of answer bodies relayed to the client (pass-through modes), for `path` or all."""
+        return sum(e.body_bytes for e in self.log
+                   if path is None or (e.path.startswith(path) if prefix else e.path == path))
+
     def seen(self) -> Counter[str]:
         return Counter(e.path for e in self.log)
 
@@ -255,9 +262,11 @@ class FaultProxy:
                     return rule
         return Rule("pass")
 
-    def _record(self, req: Request, mode: str, reached: bool) -> None:
+    def _record(self, req: Request, mode: str, reached: bool) -> Logged:
+        entry = Logged(req.method, req.path, mode, reached)
         with self._lock:
-            self._log.append(Logged(req.method, req.path, mode, reached))
+            self._log.append(entry)
+        return entry
 
     # ------------------------------------------------------------ the loop thread
     def _run(self) -> None:
@@ -318,11 +327,11 @@ class FaultProxy:
         rule = self._take_rule(req.method, req.path)
         mode, p = rule.mode, rule.params
         forward_first = bool(p.get("forward")) or mode in ("pass", "delay", "truncate", "hook")
-        self._record(req, mode, reached=forward_first)  # on receipt: a client may give up during a delay
+        logged = self._record(req, mode, reached=forward_first)  # on receipt: a client may give up in a delay
         if mode == "delay":
             await asyncio.sleep(float(p.get("seconds", 1.0)))
         if mode in ("pass", "delay"):
-            return await self._relay(req, writer)
+            return await self._relay(req, writer, logged)
         if mode == "truncate":
             return await self._truncate(req, writer, p)
         if mode == "hook":
@@ -421,15 +430,20 @@ class FaultProxy:
         finally:
             up_writer.close()
 
-    async def _relay(self, req: Request, writer: asyncio.StreamWriter) -> bool:
+    async def _relay(self, req: Request, writer: asyncio.StreamWriter, logged: Logged | None = None) -> bool:
         """Pass-through: the head, then the body as it arrives (chunk framing relayed raw)."""
         up_reader, up_writer = await self._open_upstream(req)
         try:
             status, headers = await _read_head(up_reader)
             framing = _framing(req.method, status, headers)
             close = req.wants_close or framing == "close"
+            if logged is not None:
+                logged.status = status
             await _write(writer, _head(status, [(k, v) for k, v in headers if k.lower() not in HOP_BY_HOP], close))
             async for chunk in _body_chunks(up_reader, framing, raw=True):
+                if logged is not None:
+                    with self._lock:
+                        logged.body_bytes += len(chunk)
                 await _write(writer, chunk)
             return not close
         finally:

@@ -38,6 +38,12 @@ class MainActions:
         self.security_action.triggered.connect(window.account_security_requested)
         self.sign_out_action = self._action("Sign &out", "actionSignOut")
         self.sign_out_action.triggered.connect(window.sign_out_clicked)
+        self.forget_action = self._action("Sign out and &forget this computer", "actionSignOutForget")
+        self.forget_action.setToolTip("Sign out and remove what Slate cached for you on this computer")
+        self.forget_action.triggered.connect(window.offline.forget_clicked)
+        self.clear_cache_action = self._action("C&lear cache", "actionClearCache")
+        self.clear_cache_action.setToolTip("Remove the cached lists, details and pictures (read again from the server)")
+        self.clear_cache_action.triggered.connect(window.offline.clear_clicked)
         self.close_action = self._action("&Close window", "actionCloseWindow", "Ctrl+W")
         self.studio_action = self._action("S&tudio settings…", "actionStudioSettings")
         self.studio_action.triggered.connect(lambda: studio_launch.open_studio_window(window))
@@ -132,8 +138,10 @@ class MainActions:
         file_menu.addAction(self.download_attachments_action)
         file_menu.addSeparator()
         file_menu.addAction(self.studio_action)
+        file_menu.addAction(self.clear_cache_action)
         file_menu.addAction(self.security_action)
         file_menu.addAction(self.sign_out_action)
+        file_menu.addAction(self.forget_action)
         file_menu.addSeparator()
         file_menu.addAction(self.close_action)
 
@@ -220,3 +228,4 @@ class MainActions:
         self.subscribe_action.setEnabled(w.detail.selected_task_id() is not None)
         self.studio_action.setEnabled(studio_launch.may_open_studio(w))
         self.edit_menu.setEnabled(has_project)
+        w.offline.restrict(self)  # offline: writes disabled, with the reason

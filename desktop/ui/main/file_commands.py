@@ -77,7 +77,8 @@ class FileCommands(QObject):
         pane = self.parts.tabs.currentWidget()
         project = self.browse.project.name if self.browse.project is not None else ""
         if isinstance(pane, EntityPane):
-            return pane.table, f"{project} {pane.noun}".strip()
+            cached = " (from the cache)" if self.browse.read_only else ""  # offline: what is shown is the disk's
+            return pane.table, f"{project} {pane.noun}{cached}".strip()
         if isinstance(pane, MyTasksPane):  # the list of the tab shown: To do, Done or To check
             return pane.tabs.current_table(), pane.tabs.current_list_name()
         return None

@@ -1,0 +1,292 @@
+"""Reads through the disk cache: what was seen before is shown at once, then revalidated with the server.
+
+* **Lists** (`iter_with_tasks`): a shots or assets list seen before is yielded from the disk first, in
+  chunks, then the server is asked `If-None-Match` the stored ETag. A 304 (no body) confirms the rows; a
+  200 yields the new complete table once (the cached rows stay on screen until then) and stores it. The key
+  is the full URL with its query: Zou 1.0.97 gives a project's shots and assets lists the same ETag, so an
+  ETag is never a key, and the stored kind is checked when read back.
+* **JSON answers** (`get`: the user context, my tasks, an entity's detail, comment threads, casting): the
+  server first, stored on success; when the server cannot be reached, the stored answer instead.
+* **Reachability**: any read that cannot reach the server (connection refused or cut, timeout, a gateway's
+  502/503/504) puts the cache offline: reads are then served from the disk without trying the network,
+  until `Reachability.succeeded` (the UI's back-off probe) says the server answers again.
+
+Live events do not rewrite cached copies. A list's copy is revalidated by its ETag at every open, and
+Zou's ETag changes with anything an event reports; what an event names (a thread, an entity) is dropped
+from the cache (`forget`), so an offline view never shows a copy known to be outdated as current.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import functools
+import logging
+import time
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import httpx
+import platformdirs
+
+from desktop import APP_NAME, ORG_NAME
+from desktop.api import errors as E
+from desktop.api.cache.store import CacheCorrupt, CacheStore, database_path
+from desktop.api.records import WithTasksTable
+from desktop.api.session import ZouSession
+
+if TYPE_CHECKING:
+    from desktop.api.client import ZouClient
+
+log = logging.getLogger(__name__)
+
+GATEWAY_DOWN = frozenset({502, 503, 504})
+# One plain Python thread writes to the disk: writes keep their order (a store, then a drop), and it is not
+# the loop's default executor, which under qasync is made of QThreads that Qt reports alive at exit.
+_WRITER = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="slate-cache")
+
+StateListener = Callable[["Reachability"], None]
+
+
+def default_root() -> Path:
+    """The per-user cache folder (platformdirs), beside the thumbnails."""
+    return Path(platformdirs.user_cache_dir(APP_NAME, ORG_NAME)) / "data"
+
+
+def is_unreachable(exc: BaseException) -> bool:
+    """The server could not be reached (or a gateway says it is down): not a refusal, not a bug."""
+    if isinstance(exc, E.NetworkError) and not isinstance(exc, E.TLSError):
+        return True
+    status = getattr(exc, "status", None)
+    return isinstance(exc, E.ProtocolError | E.ServerError) and status in GATEWAY_DOWN
+
+
+class Offline(E.NetworkError):
+    """The server cannot be reached and what was asked for is not in the cache."""
+
+
+class Reachability:
+    """Whether the server answers. `since` is when it stopped (time.time()); listeners hear each change."""
+
+    def __init__(self) -> None:
+        self.online = True
+        self.since: float | None = None
+        self.error = ""
+        self._listeners: list[StateListener] = []
+
+    def add_listener(self, listener: StateListener) -> Callable[[], None]:
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+
+    def failed(self, exc: BaseException) -> None:
+        self.error = str(exc)
+        if self.online:
+            self.online, self.since = False, time.time()
+            log.info("server unreachable: reading from the disk cache (%s)", exc)
+            self._notify()
+
+    def succeeded(self) -> None:
+        if not self.online:
+            self.online, self.since, self.error = True, None, ""
+            log.info("server reachable again")
+            self._notify()
+
+    def _notify(self) -> None:
+        for listener in list(self._listeners):
+            listener(self)
+
+
+@dataclass(frozen=True)
+class ListSource:
+    """Where the rows of the last list load came from, for the banner and exports."""
+
+    source: str  # "cache" (shown from the disk, not confirmed), "revalidated" (a 304), "server" (a 200)
+    stored_at: float | None  # when the shown copy was fetched from the server
+
+
+class ReadCache:
+    """The reads of one signed-in user through their `CacheStore`. Writes to the disk run in threads."""
+
+    def __init__(self, session: ZouSession, store: CacheStore, reach: Reachability | None = None) -> None:
+        self.session, self.store = session, store
+        self.reach = reach or Reachability()
+        self.sources: dict[str, ListSource] = {}  # kind -> where the last list load's rows came from
+        self._writes: set[asyncio.Task[None]] = set()
+        # Observable (tests, benchmarks): answers served from the disk, 304s, full bodies.
+        self.disk_hits = 0
+        self.not_modified = 0
+        self.fetched = 0
+
+    @classmethod
+    def open(cls, session: ZouSession, email: str, *, max_bytes: int, root: Path | None = None) -> ReadCache:
+        store = CacheStore(database_path(root or default_root(), session.api_url, email), max_bytes=max_bytes)
+        return cls(session, store)
+
+    def key(self, path: str, params: Mapping[str, Any] | None = None) -> str:
+        url = httpx.URL(self.session.url(path))
+        if params:
+            url = url.copy_merge_params(dict(sorted((k, str(v)) for k, v in params.items())))
+        return str(url)
+
+    # ------------------------------------------------------------ JSON answers
+    async def get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
+        key = self.key(path, params)
+        if not self.reach.online:
+            return self._from_disk(key, None)
+        try:
+            data = await self.session.get(path, params=params)
+        except E.ZouError as exc:
+            if not is_unreachable(exc):
+                raise
+            self.reach.failed(exc)
+            return self._from_disk(key, exc)
+        self.reach.succeeded()
+        self._write(self.store.put_json, key, data)
+        return data
+
+    def _from_disk(self, key: str, exc: BaseException | None) -> Any:
+        entry = self.store.get_json(key)
+        if entry is None:
+            raise Offline("The server cannot be reached, and this was not opened on this computer before.",
+                          url=key) from exc
+        self.disk_hits += 1
+        return entry.value
+
+    # ------------------------------------------------------------ shots and assets with tasks
+    async def iter_with_tasks(self, client: ZouClient, kind: str, project_id: str, episode_id: str | None = None,
+                              *, shown: WithTasksTable | None = None) -> AsyncIterator[tuple[WithTasksTable, int]]:
+        """The list from the disk (unless `shown`: rows already on screen), then revalidated.
+
+        Yields (table, rows added) like `ZouClient.iter_with_tasks`; a table that is not the one yielded
+        before replaces it whole. With `shown`, a 304 yields nothing (what is shown is current)."""
+        from desktop.api.client import NotModified, with_tasks_request
+
+        path, params = with_tasks_request(kind, project_id, episode_id)
+        key = self.key(path, params)
+        entry = self.store.table(key, kind)
+
+        async def revalidate(etag: str | None) -> WithTasksTable | None:
+            """The server's list if it changed since `etag` (complete: the copy on screen stays until
+            then), None for a 304."""
+            fresh: WithTasksTable | None = None
+            try:
+                async for item in client.iter_with_tasks(kind, project_id, episode_id, if_none_match=etag):
+                    fresh = item[0]
+            except NotModified:
+                return None
+            assert fresh is not None
+            return fresh
+
+        # Seen before: ask the server while the disk's rows are read and shown (the 304 costs a round trip
+        # and Zou's fingerprint query; reading 10,000 rows from the disk about as long).
+        asked: asyncio.Future[WithTasksTable | None] | None = None
+        if shown is None and entry is not None and entry.etag and self.reach.online:
+            asked = asyncio.ensure_future(revalidate(entry.etag))
+        try:
+            cached: WithTasksTable | None = None
+            if shown is None and entry is not None:
+                try:
+                    async for table, added in self._read_table(entry):
+                        cached = table
+                        yield table, added
+                except CacheCorrupt as exc:
+                    log.warning("cached %s list unreadable, read from the server: %s", kind, exc)
+                    entry, cached = None, None
+                if cached is not None:
+                    self.disk_hits += 1
+                    self.sources[kind] = ListSource("cache", entry.stored_at if entry else None)
+            on_screen = shown or cached
+            if cached is None and asked is not None:
+                asked.cancel()  # the disk's copy was unreadable: a 304 would confirm nothing
+                if asked.done() and not asked.cancelled():
+                    asked.exception()  # retrieved: a failure of that request is not reported twice
+                asked = None
+            etag = (shown.etag if shown is not None else None) or (entry.etag if entry is not None else None)
+            if not self.reach.online:
+                if on_screen is None:
+                    raise Offline(f"The server cannot be reached, and this project's {kind}s were not opened "
+                                  "on this computer before.", url=key)
+                return
+            try:
+                if on_screen is not None:
+                    fresh = await (asked if asked is not None else revalidate(etag))
+                    if fresh is None:
+                        self.reach.succeeded()
+                        self.not_modified += 1
+                        self.sources[kind] = ListSource("revalidated", time.time())
+                        if entry is None and shown is not None and shown.etag:
+                            # Confirmed current but not on disk (the cache was cleared, or the list was too
+                            # big for it): keep what the 304 confirmed.
+                            self._write(self.store.put_table, key, kind, shown.etag, shown.entity_fields,
+                                        shown.task_fields, list(shown.rows))
+                        else:
+                            self._write(self.store.touch, key)
+                        return
+                    yield fresh, len(fresh.rows)
+                    last = fresh
+                else:
+                    streamed: WithTasksTable | None = None
+                    async for streamed, added in client.iter_with_tasks(kind, project_id, episode_id):
+                        yield streamed, added
+                    assert streamed is not None
+                    last = streamed
+            except E.ZouError as exc:
+                if not is_unreachable(exc):
+                    raise
+                self.reach.failed(exc)
+                if on_screen is None:
+                    raise
+                return  # the cached rows stay, marked as such
+        finally:
+            if asked is not None and not asked.done():
+                asked.cancel()  # the load was given up (another project opened...)
+        self.reach.succeeded()
+        self.fetched += 1
+        self.sources[kind] = ListSource("server", time.time())
+        self._write(self.store.put_table, key, kind, last.etag, last.entity_fields, last.task_fields,
+                    list(last.rows))
+
+    async def _read_table(self, entry: Any) -> AsyncIterator[tuple[WithTasksTable, int]]:
+        table = WithTasksTable(kind=entry.kind, entity_fields=entry.entity_fields, task_fields=entry.task_fields,
+                               etag=entry.etag)
+        for rows in self.store.iter_rows(entry):
+            table.rows.extend(rows)
+            yield table, len(rows)
+            await asyncio.sleep(0)  # one chunk at a time: the loop paints between them
+
+    def remember_session(self, value: dict[str, Any]) -> None:
+        """The signed-in user and server (no token): what an offline start needs to open the window."""
+        self._write(self.store.put_meta, "session", value)
+
+    # ------------------------------------------------------------ invalidation, disk writes
+    def forget(self, ids: set[str]) -> None:
+        """Drop cached answers naming these ids (threads, entities a change touched)."""
+        wanted = sorted(i for i in ids if i)
+        if wanted:
+            self._write(self.store.drop_matching, wanted)
+
+    def _write(self, fn: Callable[..., None], *args: Any) -> None:
+        """Run a disk write on the cache's thread (compressing a big list takes a few hundred ms)."""
+        async def run() -> None:
+            try:
+                await asyncio.get_running_loop().run_in_executor(_WRITER, functools.partial(fn, *args))
+            except Exception:  # the cache is best effort: log, never fail a load
+                log.exception("disk cache write failed")
+
+        task = asyncio.ensure_future(run())
+        self._writes.add(task)
+        task.add_done_callback(self._writes.discard)
+
+    async def flush(self) -> None:
+        """Wait for the pending disk writes (tests, sign-out, before clearing)."""
+        # Judged by `done()`, not by the done-callbacks having emptied the set: they run a loop turn later.
+        pending = [t for t in self._writes if not t.done()]
+        while pending:
+            await asyncio.wait(pending)
+            pending = [t for t in self._writes if not t.done()]
+        self._writes = {t for t in self._writes if not t.done()}
+
+    def close(self) -> None:
+        self.store.close()
