@@ -16,7 +16,7 @@ a good one is shown at once and emitted as `edit_requested(row, CellEdit)` for t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence, Set
 from typing import Any, Final, Protocol
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
@@ -395,6 +395,50 @@ class EntityTableModel(QAbstractTableModel):
                 self.rows_edited.emit(row, row)
                 self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.specs) - 1), [])
         return len(changed)
+
+    def add_task(self, entity_id: str, task: Mapping[str, Any]) -> bool:
+        """A task created on a listed row (`task`: Zou's task record): it appears in its task-type column,
+        which is added when the project did not list that type yet. False when the row is not loaded."""
+        table = self.table
+        row = self.row_of_id(entity_id)
+        if table is None or row is None or not table.has("tasks") or "id" not in table.task_fields:
+            return False
+        tasks_pos, tid_pos = table.col("tasks"), table.task_col("id")
+        tasks = self._rows[row][tasks_pos]
+        if tasks is None:
+            tasks = self._rows[row][tasks_pos] = []
+        values = [task.get(name) for name in table.task_fields]
+        at = next((i for i, t in enumerate(tasks) if t[tid_pos] == values[tid_pos]), None)
+        if at is None:
+            tasks.append(values)
+        else:
+            tasks[at] = values  # already there (an echo after a re-read): the newer record wins
+        self._add_unknown_task_types(row, row + 1, announce=True)
+        self._row_changed(row)
+        return True
+
+    def remove_tasks(self, task_ids: Set[str], entity_ids: Sequence[str] = ()) -> int:
+        """Tasks deleted: their cells vanish from the rows holding them; returns how many rows changed."""
+        table = self.table
+        if table is None or not task_ids or not table.has("tasks") or "id" not in table.task_fields:
+            return 0
+        tasks_pos, tid_pos = table.col("tasks"), table.task_col("id")
+        rows: Sequence[int] = range(self._count)
+        if entity_ids:
+            rows = [r for r in (self.row_of_id(e) for e in entity_ids) if r is not None]
+        changed = 0
+        for row in rows:
+            tasks = self._rows[row][tasks_pos]
+            if tasks and any(t[tid_pos] in task_ids for t in tasks):
+                tasks[:] = [t for t in tasks if t[tid_pos] not in task_ids]
+                self._row_changed(row)
+                changed += 1
+        return changed
+
+    def _row_changed(self, row: int) -> None:
+        self._sort_cache = {}
+        self.rows_edited.emit(row, row)
+        self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.specs) - 1), [])
 
     def row_of_id(self, entity_id: str, hint: int = -1) -> int | None:
         """The source row of an entity (`hint` is checked first), or None when it is not loaded."""

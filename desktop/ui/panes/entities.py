@@ -368,6 +368,11 @@ class EntityPane(QWidget):
         if change.tasks:
             self.source.update_tasks({t.task_id: t.fields for t in change.tasks},
                                      [t.entity_id for t in change.tasks if t.entity_id])
+        for added in change.tasks_added:
+            self.source.add_task(added.entity_id, added.fields)
+        if change.tasks_removed:
+            owners = [t.entity_id for t in change.tasks_removed]
+            self.source.remove_tasks({t.task_id for t in change.tasks_removed}, owners if all(owners) else ())
 
     # ------------------------------------------------------------------ data in
     def set_thumbnail_source(self, source: ThumbnailSource | None) -> None:
