@@ -459,3 +459,84 @@ register(Figure(
         Contender("bare QApplication start", bare_qapplication),
     ],
 ))
+
+
+# ---------------------------------------------------------------------------------------------- live updates
+# The real MainWindow listening to the bench Zou's event server, in a fresh process per run
+# (benchmarks/live_probe.py): one run measures every live figure. `--idle-s` sets the idle run (default 60 s;
+# the README's figure comes from a 600 s run).
+LIVE = "Slate (live main window)"
+LIVE_RUN = "slate-live-window"
+
+
+def slate_live_probe(ctx: Context) -> Sample:
+    from benchmarks.live_probe import run_probe
+
+    server = ctx.state.get("server")
+    _check(server is not None and bool(getattr(server, "events_port", 0)), "the bench server has no event stream")
+    statuses = {s["short_name"]: s["id"] for s in ctx.http.get("/data/task-status").json()}
+    home = ctx.workdir / f"live-{time.monotonic_ns()}"
+    home.mkdir()
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHON_KEYRING_BACKEND="tests.helpers.keyrings.MemoryKeyring",
+               **{var: str(home / var.lower()) for var in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME",
+                                                           "XDG_STATE_HOME")})
+    idle_s = float(ctx.state.get("idle_s", 60.0))
+    cfg = {"url": ctx.url, "events_url": server.events_url, "email": ctx.email, "password": ctx.password,
+           "project_id": ctx.project_id, "workdir": str(home), "idle_s": idle_s, "events": 30, "burst": 1000,
+           "writes": 10, "status_ids": [statuses["wip"], statuses["done"]],
+           "publisher": {"python": str(server.zou_python), "env": server.zou_env(),
+                         "cwd": str(server.root / "wsgi")}}
+    t0 = time.perf_counter()
+    try:
+        result = run_probe(cfg, timeout=idle_s + 900, env=env)
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+    return Sample(time.perf_counter() - t0, extra=result)
+
+
+def live_contender(key: str, unit: str, *details: str) -> Contender:
+    def pick(sample: Sample) -> Sample:
+        probe = sample.extra
+        value = float(probe[key])
+        extra = {k: probe[k] for k in (key, *details, "transport") if k in probe}
+        return Sample(value / 1000 if unit == "ms" else value, extra=extra)
+
+    return Contender(LIVE, slate_live_probe, slate=True, shared=LIVE_RUN, pick=pick)
+
+
+register(Figure(
+    "idle_requests", "HTTP requests per minute of an idle open window", "req/min",
+    contenders=[live_contender("idle_requests_per_min", "req/min", "idle_requests", "idle_s", "idle_paths")],
+    targets=[Target(None, "<=", 0)],
+    note="Counted at a loopback proxy in front of Zou's API, the window live on the event server (a websocket: "
+         "its pings are frames, not requests); --idle-s sets the run (README: 600 s).",
+    group="live",
+))
+
+register(Figure(
+    "event_latency", "event to repainted visible cell (median)", "ms",
+    contenders=[live_contender("event_latency_ms", "ms", "event_latency_max_ms", "event_latencies_ms",
+                               "write_latency_ms", "write_latencies_ms")],
+    targets=[Target(None, "<=", 100)],
+    note="From the moment Zou emits (a task:status-changed published on its queue as its API does) to the end of "
+         "the table's first paint holding the new status, 30 events on rows on screen; extra.write_latency_ms: a "
+         "second client's status comment, from its request (Zou's handling included) to the repaint.",
+    group="live",
+))
+
+register(Figure(
+    "event_stall", "UI stall per event", "ms",
+    contenders=[live_contender("event_stall_ms", "ms", "event_stall_max_ms")],
+    targets=[Target(None, "<=", 30)],
+    note="Median of the longest 5 ms-heartbeat lateness from each event's emit to its repaint.",
+    group="live",
+))
+
+register(Figure(
+    "burst_stall", "UI stall of a burst of 1,000 events", "ms",
+    contenders=[live_contender("burst_stall_ms", "ms", "burst_stalls", "burst_applied_s", "burst_model_updates")],
+    targets=[Target(None, "<=", 50)],
+    note="1,000 task:status-changed on 1,000 tasks published at once; the longest stall until the model holds "
+         "all of them (extra.burst_model_updates: batches applied, one per frame).",
+    group="live",
+))
