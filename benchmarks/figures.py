@@ -540,3 +540,99 @@ register(Figure(
          "all of them (extra.burst_model_updates: batches applied, one per frame).",
     group="live",
 ))
+
+
+# ---------------------------------------------------------------------------------------------- a studio of seats
+# N simulated seats (desktop/api only, one asyncio process: benchmarks/seats.py) against the bench Zou and its
+# event server. One run per N measures every phase; `--seats` picks the N (default 50,200,500) and `--idle-s`
+# the idle and naive minutes.
+SEAT_COUNTS = (500, 200, 50)  # the largest first: the targets are checked on the first Slate contender
+
+
+def _server_pids(server: Any) -> dict[str, int]:
+    run_dir = server.root / "run"
+    pids = {"zou_api": run_dir / "gunicorn-zou.pid", "event_server": run_dir / "gunicorn-events.pid",
+            "redis": run_dir / "redis.pid", "postgres": server.pg_data / "postmaster.pid"}
+    return {name: int(path.read_text().split()[0]) for name, path in pids.items() if path.exists()}
+
+
+def slate_seats(n: int) -> Callable[[Context], Sample]:
+    def run(ctx: Context) -> Sample:
+        from benchmarks.seats import run_seats
+
+        _check(n in ctx.state.get("seats", ()), f"N={n} not selected (--seats)")
+        server = ctx.state.get("server")
+        _check(server is not None and bool(getattr(server, "events_port", 0)), "the bench server has no event stream")
+        page = ctx.http.get("/data/tasks", params={"project_id": ctx.project_id, "page": 1}).json()
+        task = (page.get("data") if isinstance(page, dict) else page)[0]
+        statuses = [s["id"] for s in ctx.http.get("/data/task-status").json() if s["short_name"] in ("wip", "done")]
+        status = next(s for s in statuses if s != task["task_status_id"])
+        d = ctx.dataset
+        cfg = {"url": ctx.url, "events_url": server.events_url, "email": ctx.email, "password": ctx.password,
+               "project_id": ctx.project_id, "seats": n, "idle_s": float(ctx.state.get("idle_s", 60.0)),
+               "task_id": task["id"], "status_id": status, "expect_rows": d.n_shots + d.n_assets,
+               "server_pids": _server_pids(server)}
+        env = dict(os.environ, PYTHON_KEYRING_BACKEND="tests.helpers.keyrings.MemoryKeyring")
+        t0 = time.perf_counter()
+        result = run_seats(cfg, timeout=3 * float(cfg["idle_s"]) + 1200, env=env)
+        return Sample(time.perf_counter() - t0, extra=result)
+
+    return run
+
+
+def _seats_phase(path: str, pick: Callable[[dict[str, Any]], float], unit: str) -> list[Contender]:
+    def choose(sample: Sample) -> Sample:
+        res = sample.extra
+        value = pick(res[path])
+        extra = {"seats": res["seats"], "idle_s": res["idle_s"], path: res[path], "connect": res["connect"]}
+        return Sample(value / 1000 if unit == "ms" else value, extra=extra)
+
+    return [Contender(f"Slate, {n} seats", slate_seats(n), slate=True, shared=f"seats-{n}", pick=choose)
+            for n in SEAT_COUNTS]
+
+
+def _seats_idle(key: str, unit: str) -> list[Contender]:
+    def choose(path: str) -> Callable[[Sample], Sample]:
+        def pick(sample: Sample) -> Sample:
+            res = sample.extra
+            value = float(res[path][key])
+            return Sample(value / 1000 if unit == "ms" else value,
+                          extra={"seats": res["seats"], "idle_s": res["idle_s"], path: res[path]})
+        return pick
+
+    live = [Contender(f"Slate live, {n} seats", slate_seats(n), slate=True, shared=f"seats-{n}", pick=choose("idle"))
+            for n in SEAT_COUNTS]
+    naive = [Contender(f"naive F5 every minute, {n} seats", slate_seats(n), shared=f"seats-{n}", pick=choose("naive"))
+             for n in SEAT_COUNTS]
+    return live + naive
+
+
+register(Figure(
+    "seats_open", "a studio of seats: server CPU per seat for a project open", "ms",
+    contenders=_seats_phase("open", lambda p: float(p["server_cpu_ms_per_seat"]), "ms"),
+    note="Every seat reads what the window reads to open the project (context, my tasks, shots and assets with "
+         "tasks), all at once; extra: requests and bytes per seat, wall time, server cores busy.",
+    group="seats",
+))
+
+register(Figure(
+    "seats_idle_requests", "a studio of seats: requests per seat in an idle minute", "req",
+    contenders=_seats_idle("requests_per_seat_minute", "req"), targets=[Target(None, "<=", 0)],
+    note="Live: every seat open and listening; naive: the same seats re-fetching the project on F5 once a minute.",
+    group="seats",
+))
+
+register(Figure(
+    "seats_idle_cpu", "a studio of seats: server CPU per seat in an idle minute", "ms",
+    contenders=_seats_idle("server_cpu_ms_per_seat_minute", "ms"),
+    note="Zou's API workers + its event server + PostgreSQL + Redis (utime + stime from /proc).",
+    group="seats",
+))
+
+register(Figure(
+    "seats_fanout", "a studio of seats: server CPU per seat for one status change fanned out", "ms",
+    contenders=_seats_phase("fanout", lambda p: float(p["server_cpu_ms_per_seat"]), "ms"),
+    note="Another client posts one status comment; every seat receives its events and reads what the window "
+         "would (nothing for a status change); extra: requests per seat, last seat's arrival.",
+    group="seats",
+))

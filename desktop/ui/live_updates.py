@@ -141,9 +141,11 @@ class LiveUpdates(QObject):
         if isinstance(event, TaskEvent) and event.action == "new":
             self._read_later(self._task_added(event.task_id))
             return None
-        if isinstance(event, TaskEvent):  # a task updated: its entity's detail
-            self._read_later(self._task_entity(event.task_id))
-            return None
+        if isinstance(event, TaskEvent):
+            # A task updated (Zou sends one with every comment): the rows show none of what it may have
+            # changed (statuses and assignees have their own events), the detail re-reads if it shows the
+            # task. No read here: every seat reading the task would cost the server N reads per change.
+            return Changes(tasks=(TaskUpdate(event.task_id, "", {}),), origin="event")
         if isinstance(event, CommentEvent):
             if not event.task_id:
                 return None
@@ -200,15 +202,6 @@ class LiveUpdates(QObject):
         entity_id = str(task.get("entity_id") or "")
         if entity_id:
             self._queue(Changes(tasks_added=(TaskUpdate(task_id, entity_id, dict(task)),), origin="event"))
-
-    async def _task_entity(self, task_id: str) -> None:
-        try:
-            task = await self.browse.client.task(task_id)
-        except E.NotFound:
-            return
-        entity_id = str(task.get("entity_id") or "")
-        if entity_id:
-            self._queue(Changes(entities=(EntityUpdate("", entity_id, {"id": entity_id}),), origin="event"))
 
     # ------------------------------------------------------------ own writes and their echoes
     def _record_own(self, change: Changes) -> None:
