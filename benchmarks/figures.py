@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from benchmarks.harness import Contender, Context, Figure, Sample, Target, register, slate_na
+from benchmarks.harness import REGISTRY, Contender, Context, Figure, Sample, Target, register, slate_na
 
 # ---------------------------------------------------------------------------------------------- helpers
 
@@ -482,8 +482,9 @@ def slate_live_probe(ctx: Context) -> Sample:
                                                            "XDG_STATE_HOME")})
     idle_s = float(ctx.state.get("idle_s", 60.0))
     cfg = {"url": ctx.url, "events_url": server.events_url, "email": ctx.email, "password": ctx.password,
-           "project_id": ctx.project_id, "workdir": str(home), "idle_s": idle_s, "events": 30, "burst": 1000,
-           "writes": 10, "status_ids": [statuses["wip"], statuses["done"]],
+           "project_id": ctx.project_id, "workdir": str(home), "idle_s": idle_s,
+           "events": int(ctx.state.get("live_events", 30)), "burst": 1000,
+           "writes": int(ctx.state.get("live_writes", 10)), "status_ids": [statuses["wip"], statuses["done"]],
            "publisher": {"python": str(server.zou_python), "env": server.zou_env(),
                          "cwd": str(server.root / "wsgi")}}
     t0 = time.perf_counter()
@@ -636,3 +637,8 @@ register(Figure(
          "would (nothing for a status change); extra: requests per seat, last seat's arrival.",
     group="seats",
 ))
+
+
+# Figures that need the bench server itself (its event server, its queue, its processes): `ctx.state["server"]`.
+LIVE_FIGURES = [k for k, f in REGISTRY.items()
+                if any(c.shared == LIVE_RUN or (c.shared or "").startswith("seats-") for c in f.contenders)]
