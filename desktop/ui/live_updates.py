@@ -210,6 +210,11 @@ class LiveUpdates(QObject):
             return
         self.own.record(change.task_ids() | change.entity_ids())
 
+    @property
+    def held(self) -> int:
+        """Events waiting for an own write to settle (tests wait for none)."""
+        return len(self._held)
+
     def _stop_recording(self) -> None:
         self.browse.changes_applied.disconnect(self._record_own)
 
