@@ -511,6 +511,7 @@ async def event_stream_dropped(ctx: Ctx) -> Outcome:
         check(missed is not None, "written")
     finally:
         await stream.stop()
+    seen = seen[:len(seen) - seen[::-1].index("live")]  # up to live again (stopping the stream after is ours)
     shown = " → ".join(STATE_TEXT.get(s, s) for i, s in enumerate(seen) if i == 0 or s != seen[i - 1])
     return Outcome(f"the status bar: {shown}; the change written in the gap was caught up from Zou's event log "
                    "(managers; others re-read what is on screen)", recovered="yes")
