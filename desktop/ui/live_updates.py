@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import time
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -47,6 +48,8 @@ log = logging.getLogger(__name__)
 
 BATCH_MS = 16  # events arriving within one frame are applied together
 HOLD_MS = 50  # while an own write settles, held events are looked at again this often
+# ...but never held longer than this: a long write (an upload) must not freeze what others change.
+MAX_HOLD_S = 1.0
 
 
 class LiveUpdates(QObject):
@@ -65,7 +68,7 @@ class LiveUpdates(QObject):
         self.events_seen = 0
         self.events_ignored = 0  # another project's
         self.own = OwnWrites()
-        self._held: list[ZouEvent] = []  # arrived while an own write was settling: judged once it has
+        self._held: list[tuple[float, ZouEvent]] = []  # (when) arrived while an own write was settling
         self._hold_timer = QTimer(self)
         self._hold_timer.setSingleShot(True)
         self._hold_timer.setInterval(HOLD_MS)
@@ -103,7 +106,7 @@ class LiveUpdates(QObject):
             self.events_ignored += 1
             return
         if self.own.settling():
-            self._held.append(event)
+            self._held.append((time.monotonic(), event))
             if not self._hold_timer.isActive():
                 self._hold_timer.start()
             return
@@ -219,12 +222,12 @@ class LiveUpdates(QObject):
         self.browse.changes_applied.disconnect(self._record_own)
 
     def _release_held(self) -> None:
-        if self.own.settling():
+        if self._held and self.own.settling() and time.monotonic() - self._held[0][0] < MAX_HOLD_S:
             self._hold_timer.start()
             return
         held, self._held = self._held, []
         if not self.browse.closed:
-            for event in held:
+            for _when, event in held:
                 self._apply_event(event)
 
     # ------------------------------------------------------------ batching
