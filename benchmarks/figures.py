@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from benchmarks.harness import Contender, Context, Figure, Sample, Target, register, slate_na
+from benchmarks.harness import REGISTRY, Contender, Context, Figure, Sample, Target, register, slate_na
 
 # ---------------------------------------------------------------------------------------------- helpers
 
@@ -455,4 +455,189 @@ register(Figure(
     ],
     targets=[Target(BARE_QT, "<=", 2)],
 ))
+
+
+# ---------------------------------------------------------------------------------------------- live updates
+# The real MainWindow listening to the bench Zou's event server, in a fresh process per run
+# (benchmarks/live_probe.py): one run measures every live figure. `--idle-s` sets the idle run (default 60 s;
+# the README's figure comes from a 600 s run).
+LIVE = "Slate (live main window)"
+LIVE_RUN = "slate-live-window"
+
+
+def slate_live_probe(ctx: Context) -> Sample:
+    from benchmarks.live_probe import run_probe
+
+    server = ctx.state.get("server")
+    _check(server is not None and bool(getattr(server, "events_port", 0)), "the bench server has no event stream")
+    statuses = {s["short_name"]: s["id"] for s in ctx.http.get("/data/task-status").json()}
+    home = ctx.workdir / f"live-{time.monotonic_ns()}"
+    home.mkdir()
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHON_KEYRING_BACKEND="tests.helpers.keyrings.MemoryKeyring",
+               **{var: str(home / var.lower()) for var in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME",
+                                                           "XDG_STATE_HOME")})
+    idle_s = float(ctx.state.get("idle_s", 60.0))
+    cfg = {"url": ctx.url, "events_url": server.events_url, "email": ctx.email, "password": ctx.password,
+           "project_id": ctx.project_id, "workdir": str(home), "idle_s": idle_s,
+           "events": int(ctx.state.get("live_events", 30)), "burst": 1000,
+           "writes": int(ctx.state.get("live_writes", 10)), "status_ids": [statuses["wip"], statuses["done"]],
+           "publisher": {"python": str(server.zou_python), "env": server.zou_env(),
+                         "cwd": str(server.root / "wsgi")}}
+    t0 = time.perf_counter()
+    try:
+        result = run_probe(cfg, timeout=idle_s + 900, env=env)
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+    return Sample(time.perf_counter() - t0, extra=result)
+
+
+def live_contender(key: str, unit: str, *details: str) -> Contender:
+    def pick(sample: Sample) -> Sample:
+        probe = sample.extra
+        value = float(probe[key])
+        extra = {k: probe[k] for k in (key, *details, "transport") if k in probe}
+        return Sample(value / 1000 if unit == "ms" else value, extra=extra)
+
+    return Contender(LIVE, slate_live_probe, slate=True, shared=LIVE_RUN, pick=pick)
+
+
+register(Figure(
+    "idle_requests", "HTTP requests per minute of an idle open window", "req/min",
+    contenders=[live_contender("idle_requests_per_min", "req/min", "idle_requests", "idle_s", "idle_paths")],
+    targets=[Target(None, "<=", 0)],
+    note="Counted at a loopback proxy in front of Zou's API, the window live on the event server (a websocket: "
+         "its pings are frames, not requests); --idle-s sets the run (README: 600 s).",
+    group="live",
+))
+
+register(Figure(
+    "event_latency", "event to repainted visible cell (median)", "ms",
+    contenders=[live_contender("event_latency_ms", "ms", "event_latency_max_ms", "event_latencies_ms",
+                               "write_latency_ms", "write_latencies_ms")],
+    targets=[Target(None, "<=", 100)],
+    note="From the moment Zou emits (a task:status-changed published on its queue as its API does) to the end of "
+         "the table's first paint holding the new status, 30 events on rows on screen; extra.write_latency_ms: a "
+         "second client's status comment, from its request (Zou's handling included) to the repaint.",
+    group="live",
+))
+
+register(Figure(
+    "event_stall", "UI stall per event", "ms",
+    contenders=[live_contender("event_stall_ms", "ms", "event_stall_max_ms")],
+    targets=[Target(None, "<=", 30)],
+    note="Median of the longest 5 ms-heartbeat lateness from each event's emit to its repaint.",
+    group="live",
+))
+
+register(Figure(
+    "burst_stall", "UI stall of a burst of 1,000 events", "ms",
+    contenders=[live_contender("burst_stall_ms", "ms", "burst_stalls", "burst_applied_s", "burst_model_updates")],
+    targets=[Target(None, "<=", 50)],
+    note="1,000 task:status-changed on 1,000 tasks published at once; the longest stall until the model holds "
+         "all of them (extra.burst_model_updates: batches applied, one per frame).",
+    group="live",
+))
+
+
+# ---------------------------------------------------------------------------------------------- a studio of seats
+# N simulated seats (desktop/api only, one asyncio process: benchmarks/seats.py) against the bench Zou and its
+# event server. One run per N measures every phase; `--seats` picks the N (default 50,200,500) and `--idle-s`
+# the idle and naive minutes.
+SEAT_COUNTS = (500, 200, 50)  # the largest first: the targets are checked on the first Slate contender
+
+
+def _server_pids(server: Any) -> dict[str, int]:
+    run_dir = server.root / "run"
+    pids = {"zou_api": run_dir / "gunicorn-zou.pid", "event_server": run_dir / "gunicorn-events.pid",
+            "redis": run_dir / "redis.pid", "postgres": server.pg_data / "postmaster.pid"}
+    return {name: int(path.read_text().split()[0]) for name, path in pids.items() if path.exists()}
+
+
+def slate_seats(n: int) -> Callable[[Context], Sample]:
+    def run(ctx: Context) -> Sample:
+        from benchmarks.seats import run_seats
+
+        _check(n in ctx.state.get("seats", ()), f"N={n} not selected (--seats)")
+        server = ctx.state.get("server")
+        _check(server is not None and bool(getattr(server, "events_port", 0)), "the bench server has no event stream")
+        page = ctx.http.get("/data/tasks", params={"project_id": ctx.project_id, "page": 1}).json()
+        task = (page.get("data") if isinstance(page, dict) else page)[0]
+        statuses = [s["id"] for s in ctx.http.get("/data/task-status").json() if s["short_name"] in ("wip", "done")]
+        status = next(s for s in statuses if s != task["task_status_id"])
+        d = ctx.dataset
+        cfg = {"url": ctx.url, "events_url": server.events_url, "email": ctx.email, "password": ctx.password,
+               "project_id": ctx.project_id, "seats": n, "idle_s": float(ctx.state.get("idle_s", 60.0)),
+               "task_id": task["id"], "status_id": status, "expect_rows": d.n_shots + d.n_assets,
+               "server_pids": _server_pids(server)}
+        env = dict(os.environ, PYTHON_KEYRING_BACKEND="tests.helpers.keyrings.MemoryKeyring")
+        t0 = time.perf_counter()
+        result = run_seats(cfg, timeout=3 * float(cfg["idle_s"]) + 1200, env=env)
+        return Sample(time.perf_counter() - t0, extra=result)
+
+    return run
+
+
+def _seats_phase(path: str, pick: Callable[[dict[str, Any]], float], unit: str) -> list[Contender]:
+    def choose(sample: Sample) -> Sample:
+        res = sample.extra
+        value = pick(res[path])
+        extra = {"seats": res["seats"], "idle_s": res["idle_s"], path: res[path], "connect": res["connect"]}
+        return Sample(value / 1000 if unit == "ms" else value, extra=extra)
+
+    return [Contender(f"Slate, {n} seats", slate_seats(n), slate=True, shared=f"seats-{n}", pick=choose)
+            for n in SEAT_COUNTS]
+
+
+def _seats_idle(key: str, unit: str) -> list[Contender]:
+    def choose(path: str) -> Callable[[Sample], Sample]:
+        def pick(sample: Sample) -> Sample:
+            res = sample.extra
+            value = float(res[path][key])
+            return Sample(value / 1000 if unit == "ms" else value,
+                          extra={"seats": res["seats"], "idle_s": res["idle_s"], path: res[path]})
+        return pick
+
+    live = [Contender(f"Slate live, {n} seats", slate_seats(n), slate=True, shared=f"seats-{n}", pick=choose("idle"))
+            for n in SEAT_COUNTS]
+    naive = [Contender(f"naive F5 every minute, {n} seats", slate_seats(n), shared=f"seats-{n}", pick=choose("naive"))
+             for n in SEAT_COUNTS]
+    return live + naive
+
+
+register(Figure(
+    "seats_open", "a studio of seats: server CPU per seat for a project open", "ms",
+    contenders=_seats_phase("open", lambda p: float(p["server_cpu_ms_per_seat"]), "ms"),
+    note="Every seat reads what the window reads to open the project (context, my tasks, shots and assets with "
+         "tasks), all at once; extra: requests and bytes per seat, wall time, server cores busy.",
+    group="seats",
+))
+
+register(Figure(
+    "seats_idle_requests", "a studio of seats: requests per seat in an idle minute", "req",
+    contenders=_seats_idle("requests_per_seat_minute", "req"), targets=[Target(None, "<=", 0)],
+    note="Live: every seat open and listening; naive: the same seats re-fetching the project on F5 once a minute.",
+    group="seats",
+))
+
+register(Figure(
+    "seats_idle_cpu", "a studio of seats: server CPU per seat in an idle minute", "ms",
+    contenders=_seats_idle("server_cpu_ms_per_seat_minute", "ms"),
+    note="Zou's API workers + its event server + PostgreSQL + Redis (utime + stime from /proc).",
+    group="seats",
+))
+
+register(Figure(
+    "seats_fanout", "a studio of seats: server CPU per seat for one status change fanned out", "ms",
+    contenders=_seats_phase("fanout", lambda p: float(p["server_cpu_ms_per_seat"]), "ms"),
+    note="Another client posts one status comment; every seat receives its events and reads what the window "
+         "would (nothing for a status change); extra: requests per seat, last seat's arrival.",
+    group="seats",
+))
+
+
+# Figures that need the bench server itself (its event server, its queue, its processes): `ctx.state["server"]`.
+LIVE_FIGURES = [k for k, f in REGISTRY.items()
+                if any(c.shared == LIVE_RUN or (c.shared or "").startswith("seats-") for c in f.contenders)]
+
+
 from benchmarks import upload as _upload  # noqa: E402,F401  (registers the upload figure)

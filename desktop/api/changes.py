@@ -43,6 +43,10 @@ class Changes:
     tasks: tuple[TaskUpdate, ...] = ()
     threads: frozenset[str] = frozenset()  # task ids whose comment threads changed
     casting: frozenset[str] = frozenset()  # entity ids (shots and assets) whose casting changed
+    # Tasks created (`fields`: the task as Zou reads it) and deleted (`fields` empty): a row's task cell
+    # appears or vanishes in place, the list is not re-read.
+    tasks_added: tuple[TaskUpdate, ...] = ()
+    tasks_removed: tuple[TaskUpdate, ...] = ()
     lists: frozenset[str] = frozenset()  # "shot" / "asset": rows added or removed, re-read that list
     everything: bool = False  # extent unknown: re-read what is shown
     origin: str = ""  # what made the change: "edit", "status", "casting", "import", "undo", "event"...
@@ -51,15 +55,19 @@ class Changes:
     # ------------------------------------------------------------ reading
     @property
     def is_empty(self) -> bool:
-        return not (self.entities or self.tasks or self.threads or self.casting or self.lists or self.everything)
+        return not (self.entities or self.tasks or self.threads or self.casting or self.lists or self.everything
+                    or self.tasks_added or self.tasks_removed)
 
     def entity_ids(self) -> set[str]:
         """Every entity this change names (its fields, its tasks, its casting)."""
-        ids = {u.entity_id for u in self.entities} | {t.entity_id for t in self.tasks if t.entity_id}
+        ids = {u.entity_id for u in self.entities} | {t.entity_id for t in self._all_tasks() if t.entity_id}
         return ids | set(self.casting)
 
+    def _all_tasks(self) -> tuple[TaskUpdate, ...]:
+        return self.tasks + self.tasks_added + self.tasks_removed
+
     def task_ids(self) -> set[str]:
-        return {t.task_id for t in self.tasks} | set(self.threads)
+        return {t.task_id for t in self._all_tasks()} | set(self.threads)
 
     def touches(self, entity_id: str, task_ids: Iterable[str] = ()) -> bool:
         """Does this change concern the entity (or one of the given tasks of it)?"""
@@ -72,6 +80,7 @@ class Changes:
         return Changes(
             entities=self.entities + other.entities, tasks=self.tasks + other.tasks,
             threads=self.threads | other.threads, casting=self.casting | other.casting,
+            tasks_added=self.tasks_added + other.tasks_added, tasks_removed=self.tasks_removed + other.tasks_removed,
             lists=self.lists | other.lists, everything=self.everything or other.everything,
             origin=self.origin if self.origin == other.origin or not other.origin else
             (other.origin if not self.origin else f"{self.origin}+{other.origin}"),

@@ -16,7 +16,7 @@ a good one is shown at once and emitted as `edit_requested(row, CellEdit)` for t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence, Set
 from typing import Any, Final, Protocol
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
@@ -80,6 +80,8 @@ class EntityTableModel(QAbstractTableModel):
         self._placeholder: QPixmap | None = None
         self._preview_rows: dict[str, list[int]] | None = None
         self._preview_rows_count = 0
+        self._task_rows: dict[Any, int] | None = None  # task id -> source row, for events naming only a task
+        self._task_rows_count = 0
         self._id_pos = -1
         self._preview_pos = -1
         # inline editing, resolved per column by _compile (flags() reads one list item per cell)
@@ -107,6 +109,7 @@ class EntityTableModel(QAbstractTableModel):
         self.beginResetModel()
         self._set_table(table)
         self._add_unknown_task_types(0, self._count, announce=False)
+        self._task_index()
         self.endResetModel()
         self.columns_changed.emit()
 
@@ -121,6 +124,7 @@ class EntityTableModel(QAbstractTableModel):
         self._default_keys = []
         self._group_keys = []
         self._preview_rows = None
+        self._task_rows = None
         self._compile()
 
     def sync_rows(self) -> int:
@@ -133,6 +137,7 @@ class EntityTableModel(QAbstractTableModel):
         self.beginInsertRows(QModelIndex(), first, new_count - 1)
         self._count = new_count
         self.endInsertRows()
+        self._task_index()
         return new_count - first
 
     def set_capabilities(self, capabilities: Capabilities | None) -> None:
@@ -367,9 +372,11 @@ class EntityTableModel(QAbstractTableModel):
             return 0
         tasks_pos, tid_pos = table.col("tasks"), table.task_col("id")
         positions = {name: table.task_col(name) for u in updates.values() for name in u if name in table.task_fields}
-        rows: Sequence[int] = range(self._count)
         if entity_ids and len(entity_ids) == len(updates):
-            rows = [r for r in (self.row_of_id(e) for e in entity_ids) if r is not None]
+            rows: Sequence[int] = [r for r in (self.row_of_id(e) for e in entity_ids) if r is not None]
+        else:  # an event names the task only: its row from the index, not a scan of every row's tasks
+            index = self._task_index()
+            rows = sorted({index[t] for t in updates if t in index})
         changed: list[int] = []
         for row in rows:
             tasks = self._rows[row][tasks_pos]
@@ -395,6 +402,72 @@ class EntityTableModel(QAbstractTableModel):
                 self.rows_edited.emit(row, row)
                 self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.specs) - 1), [])
         return len(changed)
+
+    def add_task(self, entity_id: str, task: Mapping[str, Any]) -> bool:
+        """A task created on a listed row (`task`: Zou's task record): it appears in its task-type column,
+        which is added when the project did not list that type yet. False when the row is not loaded."""
+        table = self.table
+        row = self.row_of_id(entity_id)
+        if table is None or row is None or not table.has("tasks") or "id" not in table.task_fields:
+            return False
+        tasks_pos, tid_pos = table.col("tasks"), table.task_col("id")
+        tasks = self._rows[row][tasks_pos]
+        if tasks is None:
+            tasks = self._rows[row][tasks_pos] = []
+        values = [task.get(name) for name in table.task_fields]
+        at = next((i for i, t in enumerate(tasks) if t[tid_pos] == values[tid_pos]), None)
+        if at is None:
+            tasks.append(values)
+            if self._task_rows is not None:
+                self._task_rows[values[tid_pos]] = row
+        else:
+            tasks[at] = values  # already there (an echo after a re-read): the newer record wins
+        self._add_unknown_task_types(row, row + 1, announce=True)
+        self._row_changed(row)
+        return True
+
+    def remove_tasks(self, task_ids: Set[str], entity_ids: Sequence[str] = ()) -> int:
+        """Tasks deleted: their cells vanish from the rows holding them; returns how many rows changed."""
+        table = self.table
+        if table is None or not task_ids or not table.has("tasks") or "id" not in table.task_fields:
+            return 0
+        tasks_pos, tid_pos = table.col("tasks"), table.task_col("id")
+        rows: Sequence[int] = range(self._count)
+        if entity_ids:
+            rows = [r for r in (self.row_of_id(e) for e in entity_ids) if r is not None]
+        changed = 0
+        for row in rows:
+            tasks = self._rows[row][tasks_pos]
+            if tasks and any(t[tid_pos] in task_ids for t in tasks):
+                tasks[:] = [t for t in tasks if t[tid_pos] not in task_ids]
+                if self._task_rows is not None:
+                    for task_id in task_ids:
+                        self._task_rows.pop(task_id, None)
+                self._row_changed(row)
+                changed += 1
+        return changed
+
+    def _task_index(self) -> dict[Any, int]:
+        """Which row holds each task. Kept up to date as rows stream in (`set_table`, `sync_rows`: a few
+        thousand dict inserts per batch), so an event naming a task costs a lookup, not a scan."""
+        table = self.table
+        if self._task_rows is None:
+            self._task_rows, self._task_rows_count = {}, 0
+        index = self._task_rows
+        if self._task_rows_count < self._count and table is not None and table.has("tasks") \
+                and "id" in table.task_fields:
+            tasks_pos, tid_pos = table.col("tasks"), table.task_col("id")
+            rows = self._rows
+            for i in range(self._task_rows_count, self._count):
+                for t in rows[i][tasks_pos] or ():
+                    index[t[tid_pos]] = i
+        self._task_rows_count = self._count
+        return index
+
+    def _row_changed(self, row: int) -> None:
+        self._sort_cache = {}
+        self.rows_edited.emit(row, row)
+        self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.specs) - 1), [])
 
     def row_of_id(self, entity_id: str, hint: int = -1) -> int | None:
         """The source row of an entity (`hint` is checked first), or None when it is not loaded."""

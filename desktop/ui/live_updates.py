@@ -6,6 +6,9 @@ batched: everything that arrives within one frame (`BATCH_MS`) is merged and app
 a thousand events costs one model update, not a thousand. Events that carry only ids (an entity updated, a
 task assigned) are completed by one read of that record, never by re-reading a list.
 
+The app's own writes come back as events too: `OwnWrites` (desktop.api.events.echoes) recognises those
+echoes, which are dropped, since the write's answer was applied already (no second read of the record).
+
 After a gap (the stream was down), a manager catches up from Zou's event log (`catch_up`, `after=` the
 last event seen); others, whom Zou refuses that log, re-read what is shown, revalidated by ETag
 (`BrowseSession.revalidate`: 304s when nothing changed).
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import time
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -29,6 +33,7 @@ from desktop.api.events import (
     EntityEvent,
     EventStream,
     NotificationEvent,
+    OwnWrites,
     PreviewFileEvent,
     ProjectEvent,
     StreamStatus,
@@ -43,6 +48,9 @@ from desktop.ui.browse_session import BrowseSession
 log = logging.getLogger(__name__)
 
 BATCH_MS = 16  # events arriving within one frame are applied together
+HOLD_MS = 50  # while an own write settles, held events are looked at again this often
+# ...but never held longer than this: a long write (an upload) must not freeze what others change.
+MAX_HOLD_S = 1.0
 
 
 class LiveUpdates(QObject):
@@ -60,7 +68,15 @@ class LiveUpdates(QObject):
         self._timer.timeout.connect(self._flush)
         self.events_seen = 0
         self.events_ignored = 0  # another project's
-        self._remove = [stream.add_listener(self.on_event), stream.add_status_listener(self._on_status)]
+        self.own = OwnWrites()
+        self._held: list[tuple[float, ZouEvent]] = []  # (when) arrived while an own write was settling
+        self._hold_timer = QTimer(self)
+        self._hold_timer.setSingleShot(True)
+        self._hold_timer.setInterval(HOLD_MS)
+        self._hold_timer.timeout.connect(self._release_held)
+        browse.changes_applied.connect(self._record_own)
+        self._remove = [stream.add_listener(self.on_event), stream.add_status_listener(self._on_status),
+                        self.own.attach(browse.session.http), self._stop_recording]
 
     async def start(self) -> None:
         await self.stream.start()
@@ -70,6 +86,8 @@ class LiveUpdates(QObject):
             remove()
         self._remove = []
         self._timer.stop()
+        self._hold_timer.stop()
+        self._held = []
         await self.stream.stop()
 
     # ------------------------------------------------------------ events
@@ -88,6 +106,16 @@ class LiveUpdates(QObject):
         if event.project_id and (project is None or event.project_id != project.id):
             self.events_ignored += 1
             return
+        if self.own.settling():
+            self._held.append((time.monotonic(), event))
+            if not self._hold_timer.isActive():
+                self._hold_timer.start()
+            return
+        self._apply_event(event)
+
+    def _apply_event(self, event: ZouEvent) -> None:
+        if self.own.is_echo(event, self.browse.user.id):
+            return  # our own write, already applied from its answer
         change = self.changes_of(event)
         if change is not None:
             self._queue(self._signed(change, event))
@@ -110,9 +138,18 @@ class LiveUpdates(QObject):
         if isinstance(event, TaskAssignment):
             self._read_later(self._task_assignees(event.task_id))
             return None
-        if isinstance(event, TaskEvent):  # a task created, updated or deleted: its entity's detail
-            self._read_later(self._task_entity(event.task_id))
+        if isinstance(event, TaskEvent) and event.action == "delete":  # Zou names the entity and type
+            entity_id = event.data.get("entity_id")
+            return Changes(tasks_removed=(TaskUpdate(event.task_id, entity_id if isinstance(entity_id, str) else "",
+                                                     {}),), origin="event")
+        if isinstance(event, TaskEvent) and event.action == "new":
+            self._read_later(self._task_added(event.task_id))
             return None
+        if isinstance(event, TaskEvent):
+            # A task updated (Zou sends one with every comment): the rows show none of what it may have
+            # changed (statuses and assignees have their own events), the detail re-reads if it shows the
+            # task. No read here: every seat reading the task would cost the server N reads per change.
+            return Changes(tasks=(TaskUpdate(event.task_id, "", {}),), origin="event")
         if isinstance(event, CommentEvent):
             if not event.task_id:
                 return None
@@ -161,14 +198,38 @@ class LiveUpdates(QObject):
                                               {"assignees": list(task.get("assignees") or [])}),),
                             origin="event"))
 
-    async def _task_entity(self, task_id: str) -> None:
+    async def _task_added(self, task_id: str) -> None:
         try:
             task = await self.browse.client.task(task_id)
         except E.NotFound:
-            return
+            return  # deleted meanwhile: its task:delete follows
         entity_id = str(task.get("entity_id") or "")
         if entity_id:
-            self._queue(Changes(entities=(EntityUpdate("", entity_id, {"id": entity_id}),), origin="event"))
+            self._queue(Changes(tasks_added=(TaskUpdate(task_id, entity_id, dict(task)),), origin="event"))
+
+    # ------------------------------------------------------------ own writes and their echoes
+    def _record_own(self, change: Changes) -> None:
+        """A change this session made (not an event's, not someone else's write seen while saving)."""
+        if "event" in change.origin or change.origin == "concurrent" or change.everything:
+            return
+        self.own.record(change.task_ids() | change.entity_ids())
+
+    @property
+    def held(self) -> int:
+        """Events waiting for an own write to settle (tests wait for none)."""
+        return len(self._held)
+
+    def _stop_recording(self) -> None:
+        self.browse.changes_applied.disconnect(self._record_own)
+
+    def _release_held(self) -> None:
+        if self._held and self.own.settling() and time.monotonic() - self._held[0][0] < MAX_HOLD_S:
+            self._hold_timer.start()
+            return
+        held, self._held = self._held, []
+        if not self.browse.closed:
+            for _when, event in held:
+                self._apply_event(event)
 
     # ------------------------------------------------------------ batching
     def _queue(self, change: Changes) -> None:

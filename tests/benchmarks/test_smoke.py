@@ -45,8 +45,8 @@ def context(server: LocalZou, prod: Production) -> Context:
 
 @pytest.mark.timeout(300)  # first run on a machine also builds gazu's venv (~10 s, once)
 def test_benchmark_harness_smoke(zou_server: LocalZou, tiny: Production, tmp_path: Path) -> None:
-    """Every figure but the main-window ones (`test_window_figures_smoke` runs those)."""
-    only = [k for k in REGISTRY if k not in WINDOW_FIGURES]
+    """Every figure but the main-window and live ones (their own tests below run those)."""
+    only = [k for k in REGISTRY if k not in WINDOW_FIGURES and k not in figures.LIVE_FIGURES]
     ctx = context(zou_server, tiny)
     out = tmp_path / "latest.json"
     try:
@@ -124,3 +124,33 @@ def test_window_figures_smoke(zou_server: LocalZou, tiny: Production) -> None:
     assert by_key["filter_typing"].slate.extra["typing_filter_runs"] > 0  # type: ignore[union-attr]
     table = render_table(results)
     assert all(f.title in table for f in figs) and "error" not in table
+
+
+@pytest.mark.timeout(240)
+def test_live_and_seats_figures_smoke(zou_server: LocalZou, tiny: Production) -> None:
+    """The live-update figures (the real window on the event server) and the studio of seats, shortened: a 1 s
+    idle run, 3 events, 2 writes, 3 seats. Each is a number; the probes checked what they measured. No timing
+    is asserted."""
+    seats = [dataclasses.replace(REGISTRY[k], contenders=[figures.Contender("3 seats", figures.slate_seats(3),
+                                                                          slate=True, shared="seats-3", pick=c.pick)
+                                                        for c in REGISTRY[k].contenders[:1]])
+             for k in figures.LIVE_FIGURES if k.startswith("seats_")]
+    live = [REGISTRY[k] for k in figures.LIVE_FIGURES if not k.startswith("seats_")]
+    assert {"idle_requests", "event_latency", "event_stall", "burst_stall"} == {f.key for f in live}
+    assert {"seats_open", "seats_idle_requests", "seats_idle_cpu", "seats_fanout"} == {f.key for f in seats}
+    ctx = context(zou_server, tiny)
+    ctx.state.update(server=zou_server, idle_s=1.0, live_events=3, live_writes=2, seats=[3])
+    try:
+        results = run_figures(ctx, [*live, *seats], runs=1, warmup=0)
+    finally:
+        ctx.close()
+    for res in results:
+        for c in res.contenders:
+            assert c.error is None, f"{res.figure.key} / {c.label}: {c.error}"
+            assert len(c.values) == 1 and c.values[0] >= 0, (res.figure.key, c.values)
+    by_key = {r.figure.key: r.contenders[0] for r in results}
+    assert by_key["idle_requests"].values == [0.0], by_key["idle_requests"].extra  # no polling
+    assert by_key["seats_idle_requests"].values == [0.0], by_key["seats_idle_requests"].extra
+    assert by_key["burst_stall"].extra["burst_model_updates"] >= 1
+    fanout = by_key["seats_fanout"].extra["fanout"]
+    assert fanout["requests_per_seat"] == 0, fanout  # a status change carries what the rows show: no read

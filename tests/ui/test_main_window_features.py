@@ -4,7 +4,7 @@ the current view, the Edit menu by role."""
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +19,7 @@ from desktop.ui.csv.options import ExportChoice
 from desktop.ui.editing import AssetEditorDialog, CastingEditor, DeleteDialog, ShotEditorDialog
 from desktop.ui.live_updates import LiveUpdates
 from desktop.ui.main_window import TAB_PLAYLISTS, TAB_SHOTS, MainWindow
+from tests.faults.proxy import FaultProxy
 from tests.helpers.seed import SeededProject, seed_small_project
 from tests.helpers.zou import TestUser, ZouAdmin, unique
 from tests.ui.conftest import OpenWindow, run_async
@@ -299,3 +300,76 @@ def test_the_inbox_counts_a_new_notification_live_and_marks_all_read(
     mark_all.trigger()
     qtbot.waitUntil(lambda: inbox.unread == 0 and not inbox.runner.busy, timeout=WAIT_MS)
     assert inbox.text() == "🔔"
+
+
+def task_in_cell(window: MainWindow, entity_id: str, task_type_id: str) -> str | None:
+    """The task id the shots pane's row shows in a task type's column (None: an empty cell)."""
+    from desktop.models.roles import Role
+
+    source = window.shots_pane.source
+    row = source.row_of_id(entity_id)
+    col = next(i for i, s in enumerate(source.specs) if s.task_type_id == task_type_id)
+    assert row is not None
+    task_id = source.data_at(row, col, Role.TaskId)
+    return str(task_id) if task_id else None
+
+
+def test_a_task_deleted_or_created_elsewhere_vanishes_and_appears_in_its_rows_cell(
+        open_window: Callable[..., OpenWindow], production: Production, qtbot: QtBot, zou_admin: ZouAdmin,
+        zou_server: LocalZou) -> None:
+    opened = open_window(production.manager, project_id=production.project.id)
+    window, events = opened.window, opened.events
+    go_live(qtbot, window, zou_server)
+    project = production.project
+    shot_id, animation = project.shots["SQ02/SH020"], project.task_types["Animation"]
+    old_task = project.tasks[("SQ02/SH020", "Animation")]
+    assert task_in_cell(window, shot_id, animation) == old_task
+    events.loaded.clear()
+
+    r = zou_admin.http.delete(f"/data/tasks/{old_task}", params={"force": "true"})
+    assert r.status_code < 300, r.text[:300]
+    qtbot.waitUntil(lambda: task_in_cell(window, shot_id, animation) is None, timeout=WAIT_MS)
+    (created,) = zou_admin.post(f"/actions/projects/{project.id}/task-types/{animation}/shots/create-tasks",
+                                [shot_id])
+    project.tasks[("SQ02/SH020", "Animation")] = created["id"]  # for the module's later tests
+    qtbot.waitUntil(lambda: task_in_cell(window, shot_id, animation) == created["id"], timeout=WAIT_MS)
+    assert "shot" not in events.loaded and "asset" not in events.loaded, events.loaded  # in place, not re-read
+
+
+@pytest.fixture
+def api_proxy(zou_server: LocalZou) -> Iterator[FaultProxy]:
+    """A pass-through loopback proxy in front of the API, counting requests. Requested before `open_window`,
+    it outlives the window's shutdown (which still talks to the server)."""
+    with FaultProxy(zou_server.url) as proxy:
+        yield proxy
+
+
+def test_the_echo_of_an_own_status_change_does_not_read_the_detail_again(
+        api_proxy: FaultProxy, open_window: Callable[..., OpenWindow], production: Production, qtbot: QtBot,
+        zou_server: LocalZou) -> None:
+    """The window's own write comes back on the event stream: counted at a proxy, the detail is read once."""
+    from PySide6.QtWidgets import QPlainTextEdit, QPushButton
+
+    project = production.project
+    shot_id, task_id = project.shots["SQ01/SH020"], project.tasks[("SQ01/SH020", "Layout")]
+    proxy = api_proxy
+    opened = open_window(production.manager, project_id=project.id, url=proxy.url)
+    window, events = opened.window, opened.events
+    live = go_live(qtbot, window, zou_server)
+    window.open_entity("shot", shot_id)
+    qtbot.waitUntil(lambda: "detail" in events.loaded, timeout=WAIT_MS)
+    assert window.detail.select_task(task_id)
+    dialog = window.edits.change_status()
+    assert dialog is not None
+    dialog.select_status(str(project.statuses["wip"]["id"]))
+    dialog.findChild(QPlainTextEdit, "commentField").setPlainText("Echo check")
+    reads_before, seen_before = proxy.count(f"/data/shots/{shot_id}"), live.events_seen
+    events.loaded.clear()
+    with qtbot.waitSignal(dialog.posted, timeout=WAIT_MS):
+        dialog.findChild(QPushButton, "postButton").click()
+    # Zou sends the author task:status-changed and comment:new for the post: both are echoes.
+    qtbot.waitUntil(lambda: live.own.echoes >= 2 and "detail" in events.loaded, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: not live.held and not window.browse.runner.busy, timeout=WAIT_MS)
+    assert live.events_seen - seen_before >= 2
+    assert proxy.count(f"/data/shots/{shot_id}") - reads_before == 1, proxy.seen  # the write's, not the echoes'
+    assert events.count("detail") == 1, events.loaded

@@ -1,6 +1,7 @@
 """Zou's live events: typed events, the Socket.IO stream client, and the manager's catch-up. No Qt."""
 
 from desktop.api.events.catchup import CatchUp, CatchUpRefused, catch_up, event_from_log
+from desktop.api.events.echoes import OwnWrites
 from desktop.api.events.stream import (
     Backoff,
     EventStream,
@@ -29,7 +30,8 @@ from desktop.api.events.types import (
 
 __all__ = [
     "Backoff", "CastingUpdate", "CatchUp", "CatchUpRefused", "CommentEvent", "EntityEvent", "EventError",
-    "EventStream", "MalformedEvent", "NotificationEvent", "PlaylistEvent", "PreviewFileEvent", "ProjectEvent",
+    "EventStream", "MalformedEvent", "NotificationEvent", "OwnWrites", "PlaylistEvent", "PreviewFileEvent",
+    "ProjectEvent",
     "StreamLocation", "StreamState", "StreamStatus", "TaskAssignment", "TaskEvent", "TaskStatusChanged",
     "UnknownEvent", "ZouEvent", "catch_up", "event_from_log", "parse_event", "stream_location",
 ]

@@ -367,9 +367,15 @@ class EntityPane(QWidget):
         for update in change.entities:
             if update.kind == self.kind and update.entity_id and set(update.fields) - {"id"}:
                 self.inline_edit.merge(update.entity_id, update.fields)
-        if change.tasks:
-            self.source.update_tasks({t.task_id: t.fields for t in change.tasks},
-                                     [t.entity_id for t in change.tasks if t.entity_id])
+        fielded = [t for t in change.tasks if t.fields]  # an event's bare "task updated" changes no cell
+        if fielded:
+            self.source.update_tasks({t.task_id: t.fields for t in fielded},
+                                     [t.entity_id for t in fielded if t.entity_id])
+        for added in change.tasks_added:
+            self.source.add_task(added.entity_id, added.fields)
+        if change.tasks_removed:
+            owners = [t.entity_id for t in change.tasks_removed]
+            self.source.remove_tasks({t.task_id for t in change.tasks_removed}, owners if all(owners) else ())
 
     # ------------------------------------------------------------------ data in
     def set_thumbnail_source(self, source: ThumbnailSource | None) -> None:
