@@ -33,7 +33,7 @@ from desktop.api.downloads import (
 from desktop.api.downloads import sources as ds
 from desktop.api.tokens import jwt_claims
 from desktop.localzou import LocalZou
-from tests.faults.proxy import HOP_BY_HOP, FaultProxy, Request
+from tests.faults.proxy import HOP_BY_HOP, FaultProxy, Logged, Request
 from tests.faults.proxy import _head as proxy_head
 from tests.helpers.seed import SeededProject, png_bytes, seed_small_project
 from tests.helpers.zou import TestUser, ZouAdmin, forge_token
@@ -745,8 +745,10 @@ class NoValidatorProxy(RecordingProxy):
         status, headers, body = await super()._exchange(req)
         return status, [(k, v) for k, v in headers if k.lower() not in ("etag", "last-modified")], body
 
-    async def _relay(self, req: Request, writer: asyncio.StreamWriter) -> bool:
+    async def _relay(self, req: Request, writer: asyncio.StreamWriter, logged: Logged | None = None) -> bool:
         status, headers, body = await self._exchange(req)
+        if logged is not None:
+            logged.status, logged.body_bytes = status, len(body)
         kept = [(k, v) for k, v in headers if k.lower() not in HOP_BY_HOP and k.lower() != "transfer-encoding"]
         if req.method != "HEAD":
             kept = [(k, v) for k, v in kept if k.lower() != "content-length"]
