@@ -22,6 +22,7 @@ polls the preview files with back-off until each is `ready` or `broken`.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import os
 import re
 import time
@@ -43,6 +44,20 @@ PICTURE_EXTENSIONS = frozenset({"png", "jpg", "jpeg", "jpe"})
 MOVIE_EXTENSIONS = frozenset({"mp4", "mov", "wmv", "m4v", "mkv", "avi", "webm"})
 PROCESSING_POLL = (0.5, 1.0, 2.0, 4.0, 8.0)  # seconds between status reads, the last one repeated
 SPEED_WINDOW_S = 3.0  # the upload speed is averaged over the last few seconds
+# Zou's `created_at` is whole seconds of the server's clock: a comment created "after the attempt began"
+# is looked for from a little before it, so that a rounding or a small clock skew does not miss it.
+COMMENT_CLOCK_SLACK_S = 5.0
+
+
+def _epoch(value: object) -> float | None:
+    """Zou's `created_at` ("2026-12-03T14:20:01", UTC without an offset) as epoch seconds."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)).timestamp()
 
 
 def is_movie(path: str | os.PathLike[str]) -> bool:
@@ -147,6 +162,9 @@ class PublishState:
     unsure: set[int] = field(default_factory=set)  # uploads that broke: check the server before sending again
     thumbnail_set: bool = False
     entity: dict[str, Any] | None = None  # the entity as set-main-preview answered
+    # The comment POST whose answer was lost (a timeout, a cut): (when it began, UTC epoch s; the text sent).
+    # Zou may have stored it, so the next try looks for it in the task's comments before posting again.
+    comment_unsure: tuple[float, str] | None = None
 
     @property
     def started(self) -> bool:
@@ -190,10 +208,22 @@ class Publisher:
         state = state if state is not None else PublishState()
         step = on_step or (lambda _text: None)
         task_id = request.task_id
+        if state.comment is None and state.comment_unsure is not None:
+            step("Looking for the comment sent before…")
+            state.comment = await self._comment_stored_meanwhile(task_id, state.comment_unsure)
+            state.comment_unsure = None
         if state.comment is None:
             step("Posting the comment…")
-            state.comment = await self.editor.comment_task(task_id, request.status_id, request.text,
-                                                           attachments=request.attachments)
+            state.comment_unsure = (time.time(), request.text)
+            try:
+                state.comment = await self.editor.comment_task(task_id, request.status_id, request.text,
+                                                               attachments=request.attachments)
+            except (E.NetworkError, asyncio.CancelledError):
+                raise  # the answer is lost, not the comment perhaps: `comment_unsure` stays for the next try
+            except BaseException:
+                state.comment_unsure = None  # Zou answered (a refusal): nothing was stored
+                raise
+            state.comment_unsure = None
         comment_id = str(state.comment.get("id") or "")
         try:
             await self._upload_all(request, state, comment_id, on_progress, step)
@@ -260,6 +290,23 @@ class Publisher:
         if state.revision is None and isinstance(preview.get("revision"), int):
             state.revision = int(preview["revision"])
         return state.preview_ids[index]
+
+    async def _comment_stored_meanwhile(self, task_id: str, sent: tuple[float, str]) -> dict[str, Any] | None:
+        """After a comment POST whose answer was lost: the comment Zou stored anyway, if any (same text,
+        written by me, created after the attempt began), so that no second comment is posted."""
+        began, text = sent
+        since = began - COMMENT_CLOCK_SLACK_S
+        comments = await self.session.get(f"/data/tasks/{task_id}/comments")
+        me = self.editor.user.id if self.editor.user is not None else ""
+        for comment in comments if isinstance(comments, list) else []:
+            if not isinstance(comment, dict) or str(comment.get("text") or "") != text:
+                continue
+            if me and str(comment.get("person_id") or "") != me:
+                continue
+            created = _epoch(comment.get("created_at"))
+            if created is not None and created >= since:
+                return comment
+        return None
 
     async def _stored_meanwhile(self, state: PublishState, index: int) -> bool:
         """After a broken upload: did Zou store the file anyway (only the answer was lost)? If Zou threw

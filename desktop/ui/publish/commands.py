@@ -98,6 +98,11 @@ class PublishCommands(QObject):
             self.publish_my_task(record, paths)
 
     def open(self, task: dict[str, Any], entity_name: str, kind: str, files: Sequence[str]) -> PublishDialog | None:
+        if self.browse.read_only:
+            # Offline: a drop (the Publish action is disabled already) says why instead of opening a
+            # dialog whose every step would fail.
+            self.parts.notify(self.browse.read_only, 10000)
+            return None
         ctx = self._context(str(task.get("project_id") or ""))
         if ctx is None:
             return None

@@ -230,6 +230,9 @@ class PublishDialog(TaskStatusDialog):
             self.message.show_message(message, "warn")
         else:
             self.progress.setVisible(False)
+            if self.state.comment_unsure is not None:
+                message = (f"{message} Zou may have stored the comment: Publish again looks for it first and "
+                           "never posts it twice.")
             self.message.show_message(message)
 
     async def post(self) -> dict[str, Any] | None:  # the status dialog's Post button: publish instead
