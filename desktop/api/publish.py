@@ -16,7 +16,8 @@ broke is checked first: Zou may have stored it (only the answer was lost), or th
 away (a movie it could not read), in which case a new preview file of the same revision takes its place.
 
 Movies are normalised by Zou with ffmpeg (in the request, or by its job queue); `wait_until_processed`
-polls the preview files with back-off until each is `ready` or `broken`.
+waits until each preview file is `ready` or `broken`: ended by the `preview-file:update` event while the
+event stream is live (`desktop.api.processing_events`), by polling with back-off otherwise.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from desktop.api import errors as E
 from desktop.api.changes import Changes, comment_posted, entity_saved
 from desktop.api.editing import Attachment, Editor
 from desktop.api.editing.base import as_dict
+from desktop.api.processing_events import LIVE_RECHECK_S, ProcessingWatch
 from desktop.api.records import Person
 
 # What Zou 1.0.97's previews blueprint takes as a picture or a movie (ALLOWED_PICTURE_EXTENSION,
@@ -337,25 +339,62 @@ class Publisher:
     async def wait_until_processed(self, preview_ids: Sequence[str], *,
                                    on_state: Callable[[str, str], None] | None = None,
                                    timeout: float | None = None,
-                                   delays: Sequence[float] = PROCESSING_POLL) -> dict[str, str]:
-        """Poll each preview file until Zou says `ready` or `broken` (status per id is returned)."""
+                                   delays: Sequence[float] = PROCESSING_POLL,
+                                   watch: ProcessingWatch | None = None) -> dict[str, str]:
+        """Wait until Zou says `ready` or `broken` for each preview file (status per id is returned).
+
+        With a `watch` on a live event stream, the `preview-file:update` event ends the wait at once, with
+        no read (and a read only every `LIVE_RECHECK_S`, for an event lost); otherwise, or when the stream
+        is not live, Zou is polled with back-off (`delays`)."""
         left = {pid for pid in preview_ids if pid}
         states: dict[str, str] = {}
         loop = asyncio.get_running_loop()
         end = loop.time() + timeout if timeout is not None else None
         attempt = 0
+
+        def record(pid: str, status: str) -> None:
+            if states.get(pid) != status and on_state is not None:
+                on_state(pid, status)
+            states[pid] = status
+            if status in ("ready", "broken"):
+                left.discard(pid)
+
+        def from_events() -> None:
+            for pid in sorted(left):
+                status = watch.final_status(pid) if watch is not None else None
+                if status is not None:
+                    assert watch is not None
+                    watch.ended_by_event.add(pid)
+                    record(pid, status)
+
+        from_events()
+        if left and watch is not None and watch.live:
+            for pid in sorted(left):
+                record(pid, "processing")
         while left:
+            if watch is not None and watch.live:
+                # Live: the event says when it ends; a read only now and then, in case one was lost.
+                recheck = loop.time() + LIVE_RECHECK_S
+                while left and watch.live and loop.time() < recheck and (end is None or loop.time() < end):
+                    limit = min(recheck, end) if end is not None else recheck
+                    await watch.changed(max(0.0, limit - loop.time()))
+                    from_events()
+                if not left or (end is not None and loop.time() >= end):
+                    break
             for pid in sorted(left):
                 preview = as_dict(await self.session.get(f"/data/preview-files/{pid}"), "a preview file")
-                status = str(preview.get("status") or "ready")
-                if states.get(pid) != status and on_state is not None:
-                    on_state(pid, status)
-                states[pid] = status
-                if status in ("ready", "broken"):
-                    left.discard(pid)
+                record(pid, str(preview.get("status") or "ready"))
+            from_events()
             if not left or (end is not None and loop.time() >= end):
                 break
-            await asyncio.sleep(delays[min(attempt, len(delays) - 1)])
+            if watch is not None and watch.live:
+                continue
+            delay = delays[min(attempt, len(delays) - 1)]
+            if watch is not None:  # not live now: poll, but an event (or the stream back) wakes us early
+                await watch.changed(delay)
+                from_events()
+            else:
+                await asyncio.sleep(delay)
             attempt += 1
         return states
 
