@@ -249,8 +249,11 @@ class PublishDialog(TaskStatusDialog):
         self.progress.setVisible(bool(request.previews))
         self.speed_label.setVisible(bool(request.previews))
         self.stop_button.setVisible(bool(request.previews))
-        if self.watch is None:  # from before the upload: its `ready` event may come before its answer
-            self.watch = ProcessingWatch(self.events())
+        stream = self.events()
+        if self.watch is None or (self.watch.stream is None and stream is not None):
+            # From before the upload: a movie's `ready` event may come before the upload's answer.
+            self._stop_watching()
+            self.watch = ProcessingWatch(stream)
         try:
             result = await self.publisher.publish(request, self.state, on_progress=self._on_progress,
                                                   on_step=lambda text: self.progress.setFormat(text))
