@@ -1,9 +1,10 @@
 """Publish, the leftovers of issue 17, in the real main window against the real Zou (and its event stream).
 
 - A movie's processing state ends with Zou's `preview-file:update` event while the window is live (no
-  read of the preview file; the movie really goes through Zou's ffmpeg), and by polling when it is not. Zou here normalises in the upload request
-  (no job queue), so its answer already says `ready`; the fault proxy rewrites that one answer's status
-  to `processing`, which is what a Zou with a job queue answers, to show the state the event ends.
+  read of the preview file; the movie really goes through Zou's ffmpeg), and by polling when it is not.
+  Zou here normalises in the upload request (no job queue), so its answer already says `ready`; the
+  fault proxy rewrites that one answer's status to `processing`, which is what a Zou with a job queue
+  answers, to show the state the event ends.
 - A comment POST whose answer is lost (the proxy forwards it to Zou, then closes the connection): Publish
   again adopts the comment Zou stored, so exactly one comment exists.
 - Offline, files dropped on the detail pane or a My tasks row show the offline reason, no dialog.
