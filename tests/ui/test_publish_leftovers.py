@@ -2,9 +2,9 @@
 
 - A movie's processing state ends with Zou's `preview-file:update` event while the window is live (no
   read of the preview file; the movie really goes through Zou's ffmpeg), and by polling when it is not.
-  Zou here normalises in the upload request (no job queue), so its answer already says `ready`; the
-  fault proxy rewrites that one answer's status to `processing`, which is what a Zou with a job queue
-  answers, to show the state the event ends.
+  The local Zou normalises in the upload request (no job queue), so its `preview-file:update` arrives
+  before the upload's answer: the watch listens from before the upload, and a movie's wait always starts,
+  so both paths run here for real, on Zou's own answers (nothing rewritten).
 - A comment POST whose answer is lost (the proxy forwards it to Zou, then closes the connection): Publish
   again adopts the comment Zou stored, so exactly one comment exists.
 - Offline, files dropped on the detail pane or a My tasks row show the offline reason, no dialog.
@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -34,7 +33,6 @@ from tests.ui.conftest import OpenWindow, run_async
 from tests.ui.test_publish_ui import drop_files, show_task
 
 WAIT_MS = 30_000
-UPLOAD = "/pictures/preview-files/"
 
 
 @pytest.fixture(scope="module")
@@ -57,21 +55,13 @@ def media(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return files
 
 
-def as_processing(body: bytes) -> bytes:
-    """The upload's answer as a Zou with a job queue gives it: the movie is still being normalised."""
-    preview = json.loads(body)
-    assert preview["status"] == "ready"  # this Zou processed it in the request: the event was sent already
-    return json.dumps({**preview, "status": "processing"}).encode()
-
-
-def publish_processing(qtbot: QtBot, window: MainWindow, seeded: EditProject, proxy: FaultProxy, file: Path,
+def publish_processing(qtbot: QtBot, window: MainWindow, seeded: EditProject, file: Path,
                        n: int) -> tuple[PublishDialog, dict[str, str]]:
-    """Publish `file` on shot n's task, its upload answered `processing`; the states `processed` gave."""
+    """Publish `file` on shot n's task; the states `processed` gave."""
     show_task(qtbot, window, seeded, n)
     dialog = window.publishing.publish_selected_task([str(file)])
     assert isinstance(dialog, PublishDialog)
     dialog.thumbnail_box.setChecked(False)
-    proxy.set_mode("hook", path=UPLOAD, method="POST", times=1, rewrite=as_processing)
     with qtbot.waitSignal(dialog.processed, timeout=WAIT_MS) as processed:
         dialog.findChild(QPushButton, "publishButton").click()
     return dialog, processed.args[0]
@@ -84,7 +74,7 @@ def test_live_the_processing_state_ends_with_the_preview_file_event(
         window = open_window(seeded.manager, project_id=seeded.id, url=proxy.url).window
         window.start_live_updates(zou_server.events_url)
         qtbot.waitUntil(lambda: window.live_label.text().startswith("● Live"), timeout=WAIT_MS)
-        dialog, states = publish_processing(qtbot, window, seeded, proxy, media["movie"], 0)
+        dialog, states = publish_processing(qtbot, window, seeded, media["movie"], 0)
         (preview_id,) = states
         reads = proxy.count(f"/data/preview-files/{preview_id}", method="GET")
     assert states == {preview_id: "ready"}
@@ -99,9 +89,7 @@ def test_not_live_the_processing_state_is_polled(
     with FaultProxy(zou_server.url) as proxy:
         window = open_window(seeded.manager, project_id=seeded.id, url=proxy.url).window
         assert window.live is None
-        # A picture says `processing` the same way (its answer rewritten) and costs no ffmpeg run: the
-        # fallback reads the preview file whatever its kind.
-        dialog, states = publish_processing(qtbot, window, seeded, proxy, media["picture"], 1)
+        dialog, states = publish_processing(qtbot, window, seeded, media["movie"], 1)
         (preview_id,) = states
         reads = proxy.count(f"/data/preview-files/{preview_id}", method="GET")
     assert states == {preview_id: "ready"}
