@@ -16,12 +16,14 @@ broke is checked first: Zou may have stored it (only the answer was lost), or th
 away (a movie it could not read), in which case a new preview file of the same revision takes its place.
 
 Movies are normalised by Zou with ffmpeg (in the request, or by its job queue); `wait_until_processed`
-polls the preview files with back-off until each is `ready` or `broken`.
+waits until each preview file is `ready` or `broken`: ended by the `preview-file:update` event while the
+event stream is live (`desktop.api.processing_events`), by polling with back-off otherwise.
 """
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import os
 import re
 import time
@@ -34,6 +36,7 @@ from desktop.api import errors as E
 from desktop.api.changes import Changes, comment_posted, entity_saved
 from desktop.api.editing import Attachment, Editor
 from desktop.api.editing.base import as_dict
+from desktop.api.processing_events import LIVE_RECHECK_S, ProcessingWatch
 from desktop.api.records import Person
 
 # What Zou 1.0.97's previews blueprint takes as a picture or a movie (ALLOWED_PICTURE_EXTENSION,
@@ -43,6 +46,20 @@ PICTURE_EXTENSIONS = frozenset({"png", "jpg", "jpeg", "jpe"})
 MOVIE_EXTENSIONS = frozenset({"mp4", "mov", "wmv", "m4v", "mkv", "avi", "webm"})
 PROCESSING_POLL = (0.5, 1.0, 2.0, 4.0, 8.0)  # seconds between status reads, the last one repeated
 SPEED_WINDOW_S = 3.0  # the upload speed is averaged over the last few seconds
+# Zou's `created_at` is whole seconds of the server's clock: a comment created "after the attempt began"
+# is looked for from a little before it, so that a rounding or a small clock skew does not miss it.
+COMMENT_CLOCK_SLACK_S = 5.0
+
+
+def _epoch(value: object) -> float | None:
+    """Zou's `created_at` ("2026-12-03T14:20:01", UTC without an offset) as epoch seconds."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)).timestamp()
 
 
 def is_movie(path: str | os.PathLike[str]) -> bool:
@@ -147,6 +164,9 @@ class PublishState:
     unsure: set[int] = field(default_factory=set)  # uploads that broke: check the server before sending again
     thumbnail_set: bool = False
     entity: dict[str, Any] | None = None  # the entity as set-main-preview answered
+    # The comment POST whose answer was lost (a timeout, a cut): (when it began, UTC epoch s; the text sent).
+    # Zou may have stored it, so the next try looks for it in the task's comments before posting again.
+    comment_unsure: tuple[float, str] | None = None
 
     @property
     def started(self) -> bool:
@@ -190,10 +210,22 @@ class Publisher:
         state = state if state is not None else PublishState()
         step = on_step or (lambda _text: None)
         task_id = request.task_id
+        if state.comment is None and state.comment_unsure is not None:
+            step("Looking for the comment sent before…")
+            state.comment = await self._comment_stored_meanwhile(task_id, state.comment_unsure)
+            state.comment_unsure = None
         if state.comment is None:
             step("Posting the comment…")
-            state.comment = await self.editor.comment_task(task_id, request.status_id, request.text,
-                                                           attachments=request.attachments)
+            state.comment_unsure = (time.time(), request.text)
+            try:
+                state.comment = await self.editor.comment_task(task_id, request.status_id, request.text,
+                                                               attachments=request.attachments)
+            except (E.NetworkError, asyncio.CancelledError):
+                raise  # the answer is lost, not the comment perhaps: `comment_unsure` stays for the next try
+            except BaseException:
+                state.comment_unsure = None  # Zou answered (a refusal): nothing was stored
+                raise
+            state.comment_unsure = None
         comment_id = str(state.comment.get("id") or "")
         try:
             await self._upload_all(request, state, comment_id, on_progress, step)
@@ -261,6 +293,23 @@ class Publisher:
             state.revision = int(preview["revision"])
         return state.preview_ids[index]
 
+    async def _comment_stored_meanwhile(self, task_id: str, sent: tuple[float, str]) -> dict[str, Any] | None:
+        """After a comment POST whose answer was lost: the comment Zou stored anyway, if any (same text,
+        written by me, created after the attempt began), so that no second comment is posted."""
+        began, text = sent
+        since = began - COMMENT_CLOCK_SLACK_S
+        comments = await self.session.get(f"/data/tasks/{task_id}/comments")
+        me = self.editor.user.id if self.editor.user is not None else ""
+        for comment in comments if isinstance(comments, list) else []:
+            if not isinstance(comment, dict) or str(comment.get("text") or "") != text:
+                continue
+            if me and str(comment.get("person_id") or "") != me:
+                continue
+            created = _epoch(comment.get("created_at"))
+            if created is not None and created >= since:
+                return comment
+        return None
+
     async def _stored_meanwhile(self, state: PublishState, index: int) -> bool:
         """After a broken upload: did Zou store the file anyway (only the answer was lost)? If Zou threw
         the preview file away, forget it so that a new one of the same revision replaces it."""
@@ -290,25 +339,62 @@ class Publisher:
     async def wait_until_processed(self, preview_ids: Sequence[str], *,
                                    on_state: Callable[[str, str], None] | None = None,
                                    timeout: float | None = None,
-                                   delays: Sequence[float] = PROCESSING_POLL) -> dict[str, str]:
-        """Poll each preview file until Zou says `ready` or `broken` (status per id is returned)."""
+                                   delays: Sequence[float] = PROCESSING_POLL,
+                                   watch: ProcessingWatch | None = None) -> dict[str, str]:
+        """Wait until Zou says `ready` or `broken` for each preview file (status per id is returned).
+
+        With a `watch` on a live event stream, the `preview-file:update` event ends the wait at once, with
+        no read (and a read only every `LIVE_RECHECK_S`, for an event lost); otherwise, or when the stream
+        is not live, Zou is polled with back-off (`delays`)."""
         left = {pid for pid in preview_ids if pid}
         states: dict[str, str] = {}
         loop = asyncio.get_running_loop()
         end = loop.time() + timeout if timeout is not None else None
         attempt = 0
+
+        def record(pid: str, status: str) -> None:
+            if states.get(pid) != status and on_state is not None:
+                on_state(pid, status)
+            states[pid] = status
+            if status in ("ready", "broken"):
+                left.discard(pid)
+
+        def from_events() -> None:
+            for pid in sorted(left):
+                status = watch.final_status(pid) if watch is not None else None
+                if status is not None:
+                    assert watch is not None
+                    watch.ended_by_event.add(pid)
+                    record(pid, status)
+
+        from_events()
+        if left and watch is not None and watch.live:
+            for pid in sorted(left):
+                record(pid, "processing")
         while left:
+            if watch is not None and watch.live:
+                # Live: the event says when it ends; a read only now and then, in case one was lost.
+                recheck = loop.time() + LIVE_RECHECK_S
+                while left and watch.live and loop.time() < recheck and (end is None or loop.time() < end):
+                    limit = min(recheck, end) if end is not None else recheck
+                    await watch.changed(max(0.0, limit - loop.time()))
+                    from_events()
+                if not left or (end is not None and loop.time() >= end):
+                    break
             for pid in sorted(left):
                 preview = as_dict(await self.session.get(f"/data/preview-files/{pid}"), "a preview file")
-                status = str(preview.get("status") or "ready")
-                if states.get(pid) != status and on_state is not None:
-                    on_state(pid, status)
-                states[pid] = status
-                if status in ("ready", "broken"):
-                    left.discard(pid)
+                record(pid, str(preview.get("status") or "ready"))
+            from_events()
             if not left or (end is not None and loop.time() >= end):
                 break
-            await asyncio.sleep(delays[min(attempt, len(delays) - 1)])
+            if watch is not None and watch.live:
+                continue
+            delay = delays[min(attempt, len(delays) - 1)]
+            if watch is not None:  # not live now: poll, but an event (or the stream back) wakes us early
+                await watch.changed(delay)
+                from_events()
+            else:
+                await asyncio.sleep(delay)
             attempt += 1
         return states
 

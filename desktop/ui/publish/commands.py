@@ -12,6 +12,7 @@ from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QAbstractItemView, QWidget
 
 from desktop.api.editing import EditContext
+from desktop.api.events import EventStream
 from desktop.api.publish import PublishResult
 from desktop.api.records import UserTask
 from desktop.models.lists import user_task_kind
@@ -98,11 +99,16 @@ class PublishCommands(QObject):
             self.publish_my_task(record, paths)
 
     def open(self, task: dict[str, Any], entity_name: str, kind: str, files: Sequence[str]) -> PublishDialog | None:
+        if self.browse.read_only:
+            # Offline: a drop (the Publish action is disabled already) says why instead of opening a
+            # dialog whose every step would fail.
+            self.parts.notify(self.browse.read_only, 10000)
+            return None
         ctx = self._context(str(task.get("project_id") or ""))
         if ctx is None:
             return None
         dialog = PublishDialog(self.browse.editor, self.browse.settings, ctx, self.parts.window, task=task,
-                               entity_name=entity_name, entity_kind=kind, files=files)
+                               entity_name=entity_name, entity_kind=kind, files=files, events=self._events)
 
         def published(result: PublishResult) -> None:
             self.browse.apply(result.changes)
@@ -112,6 +118,12 @@ class PublishCommands(QObject):
         dialog.finished.connect(lambda _result, d=dialog: self._closed(d))
         dialog.open()  # window-modal, never a blocking exec()
         return dialog
+
+    def _events(self) -> EventStream | None:
+        """The window's event stream once live updates started (None before: the dialog polls)."""
+        live = getattr(self.parts.window, "live", None)
+        stream = getattr(live, "stream", None)
+        return stream if isinstance(stream, EventStream) else None
 
     def publish(self) -> PublishDialog | None:
         """The Publish action: on My tasks' current row when that tab shows, else the detail's task."""

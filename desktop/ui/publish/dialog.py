@@ -10,7 +10,7 @@ same comment and revision. Once uploaded, a movie shows Zou's processing state u
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,8 @@ from PySide6.QtWidgets import (
 
 from desktop.api import errors as E
 from desktop.api.editing import EditContext
+from desktop.api.events import EventStream
+from desktop.api.processing_events import ProcessingWatch
 from desktop.api.publish import (
     Publisher,
     PublishFailed,
@@ -68,7 +70,8 @@ class PublishDialog(TaskStatusDialog):
 
     def __init__(self, editor: EditorSource, settings: Settings | None, ctx: EditContext,
                  parent: QWidget | None = None, *, task: Mapping[str, Any], entity_name: str = "",
-                 entity_kind: str = "", files: Iterable[str | os.PathLike[str]] = ()) -> None:
+                 entity_kind: str = "", files: Iterable[str | os.PathLike[str]] = (),
+                 events: Callable[[], EventStream | None] | None = None) -> None:
         super().__init__(editor, settings, ctx, parent, task=task, entity_name=entity_name, name="publishDialog")
         self.setWindowTitle(f"Publish {self.task_label}".strip())
         self.entity_kind = entity_kind
@@ -76,6 +79,11 @@ class PublishDialog(TaskStatusDialog):
         self.state = PublishState()
         self.outcome: PublishResult | None = None
         self.publisher = Publisher(self.editor)
+        # The window's event stream (None: not started): while live, the processing state of a movie
+        # ends with Zou's `preview-file:update` event instead of the polling.
+        self.events = events or (lambda: None)
+        self.watch: ProcessingWatch | None = None
+        self.finished.connect(self._stop_watching)
         self.post_button.setText("Publish")
         self.post_button.setObjectName("publishButton")
         self.post_button.setAccessibleName("Publish the preview")
@@ -230,6 +238,9 @@ class PublishDialog(TaskStatusDialog):
             self.message.show_message(message, "warn")
         else:
             self.progress.setVisible(False)
+            if self.state.comment_unsure is not None:
+                message = (f"{message} Zou may have stored the comment: Publish again looks for it first and "
+                           "never posts it twice.")
             self.message.show_message(message)
 
     async def post(self) -> dict[str, Any] | None:  # the status dialog's Post button: publish instead
@@ -238,6 +249,11 @@ class PublishDialog(TaskStatusDialog):
         self.progress.setVisible(bool(request.previews))
         self.speed_label.setVisible(bool(request.previews))
         self.stop_button.setVisible(bool(request.previews))
+        stream = self.events()
+        if self.watch is None or (self.watch.stream is None and stream is not None):
+            # From before the upload: a movie's `ready` event may come before the upload's answer.
+            self._stop_watching()
+            self.watch = ProcessingWatch(stream)
         try:
             result = await self.publisher.publish(request, self.state, on_progress=self._on_progress,
                                                   on_step=lambda text: self.progress.setFormat(text))
@@ -256,6 +272,10 @@ class PublishDialog(TaskStatusDialog):
             self.accept()
         return result.comment
 
+    def _stop_watching(self) -> None:
+        if self.watch is not None:
+            self.watch.close()
+
     async def _wait_for_processing(self, result: PublishResult) -> bool:
         """Show Zou's processing state until every preview is ready; False (dialog kept open) if one broke."""
         waiting = [str(p.get("id")) for p in result.previews if str(p.get("status") or "") == "processing"
@@ -272,7 +292,7 @@ class PublishDialog(TaskStatusDialog):
             self.processing_label.setText("Zou is processing the movie…" if status == "processing"
                                           else f"Preview {status}.")
 
-        states = await self.publisher.wait_until_processed(waiting, on_state=on_state)
+        states = await self.publisher.wait_until_processed(waiting, on_state=on_state, watch=self.watch)
         self.processed.emit(states)
         broken = [p.get("original_name") or p.get("id") for p in result.previews
                   if states.get(str(p.get("id"))) == "broken"]
