@@ -129,6 +129,9 @@ class OfflineReading(QObject):
             else:
                 w.browse.revalidate()
                 w.browse.reload_my_tasks()
+        # Not cached: these say "offline" instead of failing, and read the server again once it answers.
+        w.playlists_pane.set_offline(self.offline)
+        w.inbox.set_offline(self.offline)
         for pane in (w.shots_pane, w.assets_pane):
             pane.inline_edit.set_context(w.browse.editor, w.browse.edit_context())
         w.main_actions.update()

@@ -264,8 +264,11 @@ class ReadCache:
                     raise
                 return  # the cached rows stay, marked as such
         finally:
-            if asked is not None and not asked.done():
-                asked.cancel()  # the load was given up (another project opened...)
+            if asked is not None:
+                if not asked.done():
+                    asked.cancel()  # the load was given up (another project opened...)
+                elif not asked.cancelled():
+                    asked.exception()  # gone offline meanwhile, unawaited: its failure is not "never retrieved"
         self.reach.succeeded()
         self.fetched += 1
         self.sources[kind] = ListSource("server", time.time())
