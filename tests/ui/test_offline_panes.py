@@ -15,6 +15,7 @@ from pytestqt.qtbot import QtBot
 
 from desktop.localzou import LocalZou
 from desktop.ui.main_window import TAB_PLAYLISTS
+from desktop.ui.offline import MIB
 from tests.faults.proxy import FaultProxy
 from tests.helpers.seed import seed_small_project
 from tests.helpers.zou import ZouAdmin, unique
@@ -39,6 +40,8 @@ def test_playlists_and_inbox_offline_then_back(open_window: Callable[..., OpenWi
     zou_admin.post("/data/playlists", {"name": unique("Dailies"), "project_id": project.id, "for_entity": "shot"})
     window, _events = open_window(manager, project_id=project.id, url=proxy.url)
     pane, inbox = window.playlists_pane, window.inbox
+    # The pictures folder is held under the lists' cache cap (tests/api/test_picture_cap.py: the eviction).
+    assert window.thumbnails.store.max_bytes == max(1, window.settings.cache_max_mb) * MIB
     window.show_tab(TAB_PLAYLISTS)
     qtbot.waitUntil(lambda: pane.list_model.rowCount() == 1, timeout=WAIT_MS)
     run_async(qtbot, window.offline.cache.flush())
