@@ -81,6 +81,7 @@ class NotificationsButton(QToolButton):
         was, self.offline = self.offline, offline
         if offline:
             self.setToolTip(OFFLINE_TIP)
+            self._build_menu()
         elif was:
             self.reload()
 
@@ -108,7 +109,9 @@ class NotificationsButton(QToolButton):
         menu.clear()
         mark_all = QAction("Mark all as read", menu)
         mark_all.setObjectName("actionMarkAllRead")
-        mark_all.setEnabled(self.unread > 0)
+        mark_all.setEnabled(self.unread > 0 and not self.offline)  # a write: refused offline, saying why
+        if self.offline:
+            mark_all.setToolTip(OFFLINE_TIP)
         mark_all.triggered.connect(lambda: self.runner.run(self.mark_all_read(), key="mark"))
         menu.addAction(mark_all)
         menu.addSeparator()

@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable, Iterator
 
 import pytest
+from PySide6.QtGui import QAction
 from pytestqt.qtbot import QtBot
 
 from desktop.localzou import LocalZou
@@ -55,6 +56,8 @@ def test_playlists_and_inbox_offline_then_back(open_window: Callable[..., OpenWi
     qtbot.waitUntil(lambda: pane.message.isVisible() and "offline" in pane.message.text().lower(), timeout=WAIT_MS)
     assert pane.list_model.rowCount() == 1  # what was shown stays
     qtbot.waitUntil(lambda: "offline" in inbox.toolTip().lower(), timeout=WAIT_MS)
+    mark_all = inbox.menu_.findChild(QAction, "actionMarkAllRead")
+    assert mark_all is not None and not mark_all.isEnabled() and "offline" in mark_all.toolTip().lower()
     gc.collect()  # a task whose exception nobody retrieved is reported when it is collected
     qtbot.wait(200)
     assert "never retrieved" not in caplog.text
