@@ -3,6 +3,10 @@
 One file per *full URL* (Zou gives one ETag to different responses, so an ETag is never a key), its ETag
 beside it. `fetch` sends `If-None-Match` when a copy is on disk: a 304 costs no body. Every request goes
 through the session (tokens, refresh, error mapping). The UI decodes and shows; it does no HTTP.
+
+The folder is bounded by `max_bytes` (the `cache/max_mb` cap of the lists' cache): `trim` removes the
+least recently used pictures (by access time, which `used` and `save` set themselves: a `relatime` or
+`noatime` mount would not) until the folder is under the cap. `save` says when a trim is due.
 """
 
 from __future__ import annotations
@@ -11,6 +15,8 @@ import contextlib
 import hashlib
 import logging
 import os
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,9 +43,13 @@ class PictureUnavailable(E.ZouError):
 
 
 class PictureStore:
-    def __init__(self, session: ZouSession, cache_dir: Path) -> None:
+    def __init__(self, session: ZouSession, cache_dir: Path, *, max_bytes: int | None = None) -> None:
         self.session = session
         self.cache_dir = cache_dir
+        self.max_bytes = max_bytes  # None: unbounded
+        self._lock = threading.Lock()  # `trim` runs in a worker thread while the loop saves
+        self._stored: int | None = None  # bytes in the folder as of the last trim plus saves since; None: unknown
+        self.evicted = 0  # observable: pictures removed to stay under the cap
 
     def file(self, path: str) -> Path:
         digest = hashlib.sha256(self.session.url(path).encode()).hexdigest()
@@ -61,11 +71,13 @@ class PictureStore:
         except E.ZouError as exc:
             raise PictureUnavailable(f"picture {path} not fetched: {exc}", missing=False) from exc
         if response.status_code == 304:
+            self.used(path)
             return Fetched(None)
         return Fetched(response.content, response.headers.get("etag"))
 
-    def save(self, path: str, body: bytes, etag: str | None) -> None:
-        """Keep a fetched picture (the caller checked it decodes); a full or read-only disk only costs the cache."""
+    def save(self, path: str, body: bytes, etag: str | None) -> bool:
+        """Keep a fetched picture (the caller checked it decodes); a full or read-only disk only costs the
+        cache. True when the folder may be over its cap: the caller runs `trim` (in a worker thread)."""
         file = self.file(path)
         try:
             file.parent.mkdir(parents=True, exist_ok=True)
@@ -80,3 +92,68 @@ class PictureStore:
                     etag_file.unlink()
         except OSError as exc:
             log.warning("picture cache not written: %s", exc)
+            return False
+        with self._lock:
+            if self._stored is not None:
+                self._stored += len(body) + len(etag or "")
+            return self.max_bytes is not None and (self._stored is None or self._stored > self.max_bytes)
+
+    def used(self, path: str) -> None:
+        """The copy on disk was shown or confirmed (a 304): it is the most recently used now."""
+        with contextlib.suppress(OSError):
+            os.utime(self.file(path))
+
+    def trim(self) -> int:
+        """Remove the least recently used pictures until the folder is under `max_bytes`; returns how many
+        went. Blocking file work (a scan of the folder): run it in a worker thread."""
+        if self.max_bytes is None:
+            return 0
+        pictures: list[tuple[float, int, Path]] = []  # (last used, bytes with its ETag file, picture)
+        total = 0
+        try:
+            for sub in os.scandir(self.cache_dir):
+                if not sub.is_dir():
+                    continue
+                for entry in os.scandir(sub.path):
+                    with contextlib.suppress(OSError):
+                        stat = entry.stat()
+                        total += stat.st_size
+                        if entry.name.endswith(".png"):
+                            pictures.append((stat.st_atime, stat.st_size, Path(entry.path)))
+                        elif entry.name.endswith(".tmp") and stat.st_mtime < time.time() - 3600:
+                            os.unlink(entry.path)  # left by a crash mid-write
+        except FileNotFoundError:
+            pass  # nothing saved yet (or the cache was just cleared)
+        except OSError as exc:
+            log.warning("picture cache not trimmed: %s", exc)
+            return 0
+        evicted = 0
+        if total > self.max_bytes:
+            pictures.sort()
+            for _used, size, picture in pictures:
+                if total <= self.max_bytes:
+                    break
+                etag_file = picture.with_suffix(".etag")
+                with contextlib.suppress(OSError):
+                    etag_size = etag_file.stat().st_size
+                    etag_file.unlink()
+                    total -= etag_size
+                try:
+                    picture.unlink()
+                except FileNotFoundError:
+                    pass
+                except OSError as exc:
+                    log.warning("picture not evicted: %s", exc)
+                    continue
+                total -= size
+                evicted += 1
+            log.info("picture cache over its cap: %d pictures evicted", evicted)
+        with self._lock:
+            self._stored = total
+            self.evicted += evicted
+        return evicted
+
+    def forget_size(self) -> None:
+        """The folder was removed or changed behind the store's back: rescan at the next trim."""
+        with self._lock:
+            self._stored = None

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence, Set
 from typing import Any, Final, Protocol
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPixmap
 
 from desktop.api import errors as E
@@ -82,6 +82,7 @@ class EntityTableModel(QAbstractTableModel):
         self._preview_rows_count = 0
         self._task_rows: dict[Any, int] | None = None  # task id -> source row, for events naming only a task
         self._task_rows_count = 0
+        self._task_index_pending = False  # a zero timer will index the rows added since
         self._id_pos = -1
         self._preview_pos = -1
         # inline editing, resolved per column by _compile (flags() reads one list item per cell)
@@ -109,8 +110,8 @@ class EntityTableModel(QAbstractTableModel):
         self.beginResetModel()
         self._set_table(table)
         self._add_unknown_task_types(0, self._count, announce=False)
-        self._task_index()
         self.endResetModel()
+        self._index_tasks_soon()
         self.columns_changed.emit()
 
     def clear(self) -> None:
@@ -137,7 +138,7 @@ class EntityTableModel(QAbstractTableModel):
         self.beginInsertRows(QModelIndex(), first, new_count - 1)
         self._count = new_count
         self.endInsertRows()
-        self._task_index()
+        self._index_tasks_soon()
         return new_count - first
 
     def set_capabilities(self, capabilities: Capabilities | None) -> None:
@@ -446,6 +447,18 @@ class EntityTableModel(QAbstractTableModel):
                 self._row_changed(row)
                 changed += 1
         return changed
+
+    def _index_tasks_soon(self) -> None:
+        """Index the new rows' tasks once the loop is idle, not while the rows are being shown: nothing
+        visible needs the index (only an event naming a task), and on a reopen from the disk cache it was
+        ~60 ms of the pane's first paint. `_task_index` stays incremental and complete when it is asked."""
+        if not self._task_index_pending:
+            self._task_index_pending = True
+            QTimer.singleShot(0, self, self._run_task_index)
+
+    def _run_task_index(self) -> None:
+        self._task_index_pending = False
+        self._task_index()
 
     def _task_index(self) -> dict[Any, int]:
         """Which row holds each task. Kept up to date as rows stream in (`set_table`, `sync_rows`: a few

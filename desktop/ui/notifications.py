@@ -17,6 +17,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon, QToolButton, QWidget
 
 from desktop.api import errors as E
+from desktop.api.cache.reads import is_unreachable
 from desktop.api.notifications import Notification, NotificationsClient
 from desktop.asyncqt import TaskRunner
 from desktop.ui.browse_session import BrowseSession
@@ -35,6 +36,8 @@ def entry_text(n: Notification, who: str) -> str:
     body = (n.reply_text or n.comment_text).strip().replace("\n", " ")
     return f"{text} — {body[:60]}{'…' if len(body) > 60 else ''}" if body else text
 
+OFFLINE_TIP = "Offline: notifications are read again when the server answers"
+
 
 class NotificationsButton(QToolButton):
     task_requested = Signal(str)  # task id: an entry was chosen
@@ -51,6 +54,7 @@ class NotificationsButton(QToolButton):
         self.unread = 0
         self.tray: QSystemTrayIcon | None = None
         self._announced: set[str] = set()
+        self.offline = False  # the server does not answer (`set_offline`): the inbox is not cached
         self.setAutoRaise(True)
         self.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.menu_ = named(QMenu(self), "notificationsMenu", "Notifications")
@@ -72,8 +76,20 @@ class NotificationsButton(QToolButton):
             self._announced |= {n.id for n in self.entries}
         self.changed.emit(self.unread)
 
+    def set_offline(self, offline: bool) -> None:
+        """The server stopped answering (or answers again): say so; read the inbox again once back."""
+        was, self.offline = self.offline, offline
+        if offline:
+            self.setToolTip(OFFLINE_TIP)
+            self._build_menu()
+        elif was:
+            self.reload()
+
     def _failed(self, key: str, exc: object) -> None:
         del key
+        if isinstance(exc, BaseException) and is_unreachable(exc):
+            self.setToolTip(OFFLINE_TIP)  # not an error of the inbox: the last count stays
+            return
         if isinstance(exc, E.ZouError):
             self.setToolTip(f"Notifications could not be read: {exc}")
             return
@@ -93,7 +109,9 @@ class NotificationsButton(QToolButton):
         menu.clear()
         mark_all = QAction("Mark all as read", menu)
         mark_all.setObjectName("actionMarkAllRead")
-        mark_all.setEnabled(self.unread > 0)
+        mark_all.setEnabled(self.unread > 0 and not self.offline)  # a write: refused offline, saying why
+        if self.offline:
+            mark_all.setToolTip(OFFLINE_TIP)
         mark_all.triggered.connect(lambda: self.runner.run(self.mark_all_read(), key="mark"))
         menu.addAction(mark_all)
         menu.addSeparator()

@@ -62,6 +62,8 @@ class OfflineReading(QObject):
             client.cache = ReadCache.open(window.session, window.user.email or window.user.id,
                                           max_bytes=max(1, window.settings.cache_max_mb) * MIB)
         self.cache: ReadCache = client.cache
+        # The pictures folder is held under the same cap as the lists' database.
+        window.thumbnails.set_max_bytes(max(1, window.settings.cache_max_mb) * MIB)
         self.reach: Reachability = self.cache.reach
         self._data_from: dict[str, float] = {}  # kind -> when the shown rows were fetched from the server
         self._probe: asyncio.Task[None] | None = None
@@ -127,6 +129,9 @@ class OfflineReading(QObject):
             else:
                 w.browse.revalidate()
                 w.browse.reload_my_tasks()
+        # Not cached: these say "offline" instead of failing, and read the server again once it answers.
+        w.playlists_pane.set_offline(self.offline)
+        w.inbox.set_offline(self.offline)
         for pane in (w.shots_pane, w.assets_pane):
             pane.inline_edit.set_context(w.browse.editor, w.browse.edit_context())
         w.main_actions.update()
@@ -189,6 +194,7 @@ class OfflineReading(QObject):
         self.w.thumbnails.close()
         cache_dir = self.w.thumbnails.cache_dir
         await run_in_worker(shutil.rmtree, cache_dir, True)
+        self.w.thumbnails.store.forget_size()
         log.info("disk cache cleared")
 
     def clear_clicked(self) -> None:

@@ -23,6 +23,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QPixmap
 
 from desktop import APP_NAME, ORG_NAME
+from desktop.api.exports.worker import run_in_worker
 from desktop.api.pictures import PictureStore, PictureUnavailable
 from desktop.api.session import ZouSession
 from desktop.models.entities import THUMB_HEIGHT, THUMB_WIDTH
@@ -65,6 +66,7 @@ class ThumbnailCache(QObject):
         self._validated: set[str] = set()
         self._failed: set[str] = set()
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._trimming: asyncio.Task[None] | None = None
         # Observable counters (tests, status): bodies downloaded, 304 answers, pictures read from disk.
         self.downloads = 0
         self.not_modified = 0
@@ -100,6 +102,7 @@ class ThumbnailCache(QObject):
             loaded = QPixmap(str(file))
             if not loaded.isNull():
                 self.disk_hits += 1
+                self.store.used(path)  # least recently used pictures go first when over the cap
                 self._remember(path, loaded)
                 if path not in self._validated:
                     self._enqueue(path)  # revalidate in the background (If-None-Match)
@@ -113,6 +116,30 @@ class ThumbnailCache(QObject):
     def forget_failures(self) -> None:
         """Retry pictures that failed (e.g. after signing in again)."""
         self._failed.clear()
+
+    def set_max_bytes(self, max_bytes: int | None) -> None:
+        """Bound the pictures on disk (the `cache/max_mb` cap); an over-full folder is trimmed now."""
+        self.store.max_bytes = max_bytes
+        self.trim_soon()
+
+    def trim_soon(self) -> None:
+        """Bring the folder under its cap in a worker thread (a scan of the folder is file work)."""
+        if self._trimming is not None or self.store.max_bytes is None:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return  # no loop yet (a test building widgets): the next save asks again
+
+        async def trim() -> None:
+            try:
+                await run_in_worker(self.store.trim)
+            except Exception:  # the cache is best effort
+                log.exception("picture cache trim failed")
+            finally:
+                self._trimming = None
+
+        self._trimming = loop.create_task(trim())
 
     def close(self) -> None:
         for task in list(self._tasks):
@@ -185,7 +212,8 @@ class ThumbnailCache(QObject):
             self._failed.add(path)
             return
         self.downloads += 1
-        self.store.save(path, answer.body, answer.etag)
+        if self.store.save(path, answer.body, answer.etag):
+            self.trim_soon()
         self._remember(path, pixmap)
         self._emit_ready(path)
 

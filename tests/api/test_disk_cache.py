@@ -9,7 +9,6 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
-import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,7 +17,7 @@ import pytest
 
 from desktop.api import SignedIn, ZouClient
 from desktop.api.cache import CacheStore, Offline, ReadCache, database_path
-from desktop.api.cache.store import CacheCorrupt
+from desktop.api.cache.store import CacheCorrupt, decode
 from desktop.localzou import LocalZou
 from tests.api.conftest import SessionFactory
 from tests.faults.proxy import FaultProxy
@@ -174,7 +173,7 @@ async def test_corrupted_and_truncated_cache_files_are_rebuilt_never_a_crash(
     # A damaged chunk inside a sound database: that entry is dropped, the rows come from the server.
     cache.close()
     db = sqlite3.connect(path)
-    db.execute("UPDATE chunks SET data = ? WHERE seq = 0", (b"not zlib",))
+    db.execute("UPDATE chunks SET data = ? WHERE seq = 0", (b"not a stored blob",))
     db.commit()
     db.close()
     cache = _cache(client, tmp_path, project.artist)
@@ -184,13 +183,13 @@ async def test_corrupted_and_truncated_cache_files_are_rebuilt_never_a_crash(
 
 def test_the_cap_evicts_the_least_recently_used(tmp_path: Path) -> None:
     store = CacheStore(tmp_path / "c.sqlite3", max_bytes=20_000)
-    blob = [os.urandom(8000).hex()]  # random hex: ~8.5 kB stored
+    blob = [os.urandom(4000).hex()]  # random hex (LZ4 barely shrinks it): ~8 kB stored
     store.put_json("https://zou/a", blob)
     store.put_json("https://zou/b", blob)
     assert store.get_json("https://zou/a") is not None  # a used again: b is now the oldest
     store.put_json("https://zou/c", blob)
     assert store.keys() == ["https://zou/a", "https://zou/c"] and store.size() <= 20_000
-    rows = [[os.urandom(400).hex()] for _ in range(1200)]
+    rows = [[os.urandom(200).hex()] for _ in range(1200)]
     store.put_table("https://zou/big", "shot", "e", ("id",), (), rows)  # larger than the cap: not kept
     assert store.table("https://zou/big", "shot") is None and store.size() <= 20_000
     store.put_table("https://zou/t", "shot", "e", ("id",), (), rows[:30])
@@ -212,6 +211,25 @@ def test_a_partial_table_is_never_shown_as_complete(tmp_path: Path) -> None:
     with pytest.raises(CacheCorrupt):
         list(store.iter_rows(entry))
     assert store.table("u", "shot") is None  # dropped
+
+
+def test_a_flipped_byte_in_a_chunk_is_caught(tmp_path: Path) -> None:
+    """LZ4 blocks carry no checksum of their own: the stored CRC-32 catches what they would decode wrongly."""
+    store = CacheStore(tmp_path / "c.sqlite3", max_bytes=1 << 30)
+    store.put_table("u", "shot", None, ("id",), (), [[f"shot {i}"] for i in range(1200)])
+    db = sqlite3.connect(store.path)
+    data = bytearray(db.execute("SELECT data FROM chunks WHERE seq = 2").fetchone()[0])
+    data[len(data) // 2] ^= 0x01
+    db.execute("UPDATE chunks SET data = ? WHERE seq = 2", (bytes(data),))
+    db.commit()
+    db.close()
+    with pytest.raises(CacheCorrupt):
+        decode(bytes(data))
+    entry = store.table("u", "shot")
+    assert entry is not None
+    with pytest.raises(CacheCorrupt):
+        list(store.iter_rows(entry))
+    assert store.table("u", "shot") is None  # dropped, read again from the server next time
 
 
 TWO_PROCESSES = textwrap.dedent("""
@@ -285,7 +303,7 @@ async def test_nothing_secret_in_the_cache_files(make_session: SessionFactory, p
     assert files
     for file, raw in files.items():  # the raw bytes (the WAL included)
         assert not any(s in raw for s in secrets), file
-    # and every stored value decompressed (the raw bytes are zlib: a grep alone would prove nothing)
+    # and every stored value decompressed (the raw bytes are LZ4: a grep alone would prove nothing)
     db = sqlite3.connect(cache.store.path)
     blobs = [r[0] for r in db.execute("SELECT body FROM entries UNION ALL SELECT data FROM chunks "
                                       "UNION ALL SELECT value FROM meta")]
@@ -293,7 +311,7 @@ async def test_nothing_secret_in_the_cache_files(make_session: SessionFactory, p
     db.close()
     assert len(blobs) >= 6
     for blob in blobs:
-        text = zlib.decompress(blob)
+        text = decode(blob)
         orjson.loads(text)
         assert not any(s in text for s in secrets)
         assert b"Bearer" not in text and b"authorization" not in text.lower()

@@ -11,7 +11,11 @@ Why SQLite (the standard library's `sqlite3`) in WAL mode, and not files or an H
 * **Bounded**: each entry knows its size and when it was last used, so least-recently-used eviction under
   the size cap is one query; `auto_vacuum` gives the freed pages back to the disk.
 * **Corruption** is detected by SQLite (a truncated or overwritten file raises `DatabaseError`) and by
-  each chunk's zlib check: the database is then deleted and rebuilt, and the app reads from the server.
+  each blob's CRC-32: the database is then deleted and rebuilt, and the app reads from the server.
+* **Compression**: LZ4 (the `lz4` package's block format), not zlib: a reopen decodes every chunk of a
+  10,000-shot list (28 MB of JSON) on the UI thread, and LZ4 gives it back in ~10 ms where zlib took
+  ~80 ms, for 8 MB on disk instead of 6 MB. LZ4 blocks carry no checksum, so each blob is prefixed
+  with the CRC-32 of what follows (a flipped byte is caught, never decoded into wrong rows).
 
 Nothing secret goes in: the keys are request URLs (no tokens in them), the values Zou's JSON answers;
 headers are never stored. `meta` holds the signed-in user and server (for an offline start).
@@ -23,19 +27,21 @@ import contextlib
 import hashlib
 import logging
 import sqlite3
+import struct
 import threading
 import time
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
+import lz4.block  # type: ignore[import-untyped]
 import orjson
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: LZ4 blobs with a CRC-32 (1: zlib); another version is rebuilt
 CHUNK_ROWS = 500  # rows per stored chunk: one chunk decodes in a few ms
 BUSY_TIMEOUT_MS = 5000  # another instance writing: wait this long for its transaction
 DB_SUFFIX = ".sqlite3"
@@ -45,7 +51,7 @@ CREATE TABLE IF NOT EXISTS entries (
     key TEXT PRIMARY KEY,       -- the request's full URL, query included (Zou reuses ETags across URLs)
     kind TEXT NOT NULL,         -- 'json', or 'table:shot' / 'table:asset' for a with-tasks list
     etag TEXT,
-    body BLOB NOT NULL,         -- zlib(orjson): the JSON answer, or a table's header
+    body BLOB NOT NULL,         -- crc32 + lz4(orjson): the JSON answer, or a table's header
     rows INTEGER NOT NULL DEFAULT 0,
     chunks INTEGER NOT NULL DEFAULT 0,
     size INTEGER NOT NULL,
@@ -88,13 +94,28 @@ class JsonEntry:
 
 
 def _pack(value: Any) -> bytes:
-    return zlib.compress(orjson.dumps(value), 1)
+    block = cast(bytes, lz4.block.compress(orjson.dumps(value)))
+    return struct.pack(">I", zlib.crc32(block)) + block
+
+
+def decode(blob: bytes) -> bytes:
+    """The JSON text of a stored blob; `CacheCorrupt` when its checksum or its compression is wrong."""
+    if not isinstance(blob, bytes) or len(blob) < 4:
+        raise CacheCorrupt("a stored value is too short")
+    (crc,) = struct.unpack_from(">I", blob)
+    view = memoryview(blob)[4:]
+    if zlib.crc32(view) != crc:
+        raise CacheCorrupt("a stored value fails its checksum")
+    try:
+        return cast(bytes, lz4.block.decompress(view))
+    except lz4.block.LZ4BlockError as exc:
+        raise CacheCorrupt(str(exc)) from exc
 
 
 def _unpack(blob: bytes) -> Any:
     try:
-        return orjson.loads(zlib.decompress(blob))
-    except (zlib.error, orjson.JSONDecodeError, TypeError) as exc:
+        return orjson.loads(decode(blob))
+    except (orjson.JSONDecodeError, TypeError) as exc:
         raise CacheCorrupt(str(exc)) from exc
 
 
@@ -258,21 +279,23 @@ class CacheStore:
     def iter_rows(self, entry: TableEntry) -> Iterator[list[list[Any]]]:
         """The stored rows, one chunk at a time. Raises `CacheCorrupt` (and drops the entry) when a chunk
         is missing or unreadable, or the rows do not add up: a partial list is never shown as complete."""
+        # One query for every chunk (a few MB of compressed blobs), decoded one at a time as they are asked
+        # for: one round through SQLite instead of one per chunk, and the lock is not held while decoding.
+        with self._use() as db:
+            blobs = [] if db is None else db.execute(
+                "SELECT seq, data FROM chunks WHERE key=? ORDER BY seq", (entry.key,)).fetchall()
         count = 0
         for seq in range(entry.chunks):
-            row = None
-            with self._use() as db:
-                row = None if db is None else db.execute(
-                    "SELECT data FROM chunks WHERE key=? AND seq=?", (entry.key, seq)).fetchone()
             try:
-                if row is None:
+                if seq >= len(blobs) or blobs[seq][0] != seq:
                     raise CacheCorrupt(f"chunk {seq} of {entry.chunks} missing")
-                rows = _unpack(row[0])
+                rows = _unpack(blobs[seq][1])
                 if not isinstance(rows, list):
                     raise CacheCorrupt("a chunk is not a list of rows")
             except CacheCorrupt:
                 self.drop(entry.key)
                 raise
+            blobs[seq] = (seq, b"")  # the compressed copy is not kept beside its rows
             count += len(rows)
             yield rows
         if count != entry.rows:

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.api import errors as E
+from desktop.api.cache.reads import is_unreachable
 from desktop.api.client import ZouClient
 from desktop.api.exports import ExportResult, Exports, PlaylistDetail, Playlists
 from desktop.api.records import Project
@@ -43,6 +44,7 @@ from desktop.ui.widgets import MessageLabel, error_text, named
 
 log = logging.getLogger(__name__)
 ALL_PROJECT = "__project__"
+OFFLINE_TEXT = "Offline: playlists are not kept on this computer. They are read again when the server answers."
 
 
 class PlaylistsPane(QWidget):
@@ -61,6 +63,7 @@ class PlaylistsPane(QWidget):
         self.exports = Exports(client.session)
         self.runner = TaskRunner(self)
         self.runner.failed.connect(self._failed)
+        self.offline = False  # the server does not answer (`set_offline`): playlists are not cached
         # The app's one picture fetcher: the main window's (shared disk cache), else one of the pane's own.
         self._own_thumbnails: ThumbnailCache | None = None
         provider: ThumbnailProvider
@@ -259,7 +262,19 @@ class PlaylistsPane(QWidget):
             open_result(result.path, choice.open_when_done)
         return result
 
+    def set_offline(self, offline: bool) -> None:
+        """The server stopped answering (or answers again): say so; read the playlists again once back."""
+        was, self.offline = self.offline, offline
+        if offline:
+            self.message.show_message(OFFLINE_TEXT, "info")
+        elif was:
+            self.message.clear_message()
+            self.reload()
+
     def _failed(self, key: str, exc: BaseException) -> None:
+        if is_unreachable(exc):  # not an error of the playlists: what was shown stays, marked as such
+            self.message.show_message(OFFLINE_TEXT, "info")
+            return
         self.message.show_message(str(exc) if isinstance(exc, OSError) and str(exc) else error_text(exc))
 
     def closeEvent(self, event: Any) -> None:
