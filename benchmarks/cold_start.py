@@ -7,11 +7,17 @@ offscreen platform and one empty QWidget shown and painted. Process exit is not 
 (`total_s` in the sample's extra has the whole run, exit included).
 
     python -m benchmarks.cold_start [--runs 5] [--server URL]   # quick, no bench server needed
+    python -m benchmarks.cold_start --saved-session               # also the main window, resumed (bench Zou)
+
+`--saved-session` times the other first window: the main window of a saved session (settings and a
+keyring entry as a previous run leaves them; the keyring is the tests' file backend, standing for the
+system's), which probes the bench server and checks the session with it before it shows.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import statistics
@@ -21,6 +27,8 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
 
 # The bare reference: nothing but Qt. A QWidget of the sign-in window's size, painted once.
 BARE_WINDOW = """
@@ -110,6 +118,32 @@ def slate_cold_start(server_url: str, workdir: Path) -> ColdStart:
                                qt_env(workdir / "pycache", workdir / "home"), "signInWindow")
 
 
+def saved_session_home(workdir: Path, url: str, email: str, password: str) -> dict[str, str]:
+    """The env of a run whose saved session resumes: settings and a keyring entry as a previous run left."""
+    import httpx
+
+    from desktop.api.tokens import KEYRING_SERVICE
+
+    env = qt_env(workdir / "pycache", workdir / "saved")
+    keyring_file = workdir / "saved" / "keyring.json"
+    keyring_file.parent.mkdir(parents=True, exist_ok=True)
+    env.update(PYTHON_KEYRING_BACKEND="tests.helpers.keyrings.FileKeyring", SLATE_TEST_KEYRING=str(keyring_file),
+               PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH", "")])))
+    r = httpx.post(f"{url}/auth/login", json={"email": email, "password": password}, timeout=60)
+    r.raise_for_status()
+    tokens = {"access": r.json()["access_token"], "refresh": r.json()["refresh_token"]}
+    keyring_file.write_text(json.dumps({f"{KEYRING_SERVICE}\n{url}|{email.lower()}": json.dumps(tokens)}))
+    write = ("from desktop.settings import Settings; s = Settings(); "
+             f"s.last_server = s.last_api_url = {url!r}; s.last_email = {email!r}; s.keep_signed_in = True; s.sync()")
+    subprocess.run([sys.executable, "-c", write], env=env, check=True, timeout=60)
+    return env
+
+
+def saved_session_cold_start(env: dict[str, str]) -> ColdStart:
+    """`python -m desktop --smoke-test` with a saved session: the main window, painted."""
+    return time_to_first_paint([sys.executable, "-m", "desktop", "--smoke-test"], env, "mainWindow")
+
+
 def bare_cold_start(workdir: Path) -> ColdStart:
     return time_to_first_paint([sys.executable, "-c", BARE_WINDOW], qt_env(workdir / "pycache"), "bare")
 
@@ -135,26 +169,47 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--server", default="http://127.0.0.1:9",
                     help="the server the sign-in window is prefilled with (default: a closed port)")
     ap.add_argument("--floor", action="store_true", help="also time the floor's steps (FLOOR_STEPS)")
+    ap.add_argument("--saved-session", action="store_true",
+                    help="also time the main window of a saved session (starts the persistent bench Zou)")
     args = ap.parse_args(argv)
     if args.floor:
         floor(args.runs)
+    server = None
+    if args.saved_session:
+        from benchmarks.seed import start_bench_server
+
+        server = start_bench_server()
     slate: list[ColdStart] = []
     bare: list[ColdStart] = []
-    with tempfile.TemporaryDirectory(prefix="slate-cold-") as tmp:
-        workdir = Path(tmp)
-        bare_cold_start(workdir), slate_cold_start(args.server, workdir)  # warm-up: bytecode, page cache
-        for _ in range(args.runs):  # interleaved, as the harness runs them
-            slate.append(slate_cold_start(args.server, workdir))
-            bare.append(bare_cold_start(workdir))
-    for label, runs in (("slate --smoke-test (sign-in window painted)", slate),
-                        ("bare QApplication + QWidget painted", bare)):
+    resumed: list[ColdStart] = []
+    try:
+        with tempfile.TemporaryDirectory(prefix="slate-cold-") as tmp:
+            workdir = Path(tmp)
+            saved_env = None if server is None else saved_session_home(workdir, server.url, server.admin_email,
+                                                                        server.admin_password)
+            bare_cold_start(workdir), slate_cold_start(args.server, workdir)  # warm-up: bytecode, page cache
+            if saved_env is not None:
+                saved_session_cold_start(saved_env)
+            for _ in range(args.runs):  # interleaved, as the harness runs them
+                slate.append(slate_cold_start(args.server, workdir))
+                bare.append(bare_cold_start(workdir))
+                if saved_env is not None:
+                    resumed.append(saved_session_cold_start(saved_env))
+    finally:
+        if server is not None:
+            server.stop()
+    rows = [("slate --smoke-test (sign-in window painted)", slate), ("bare QApplication + QWidget painted", bare)]
+    if resumed:
+        rows.append(("slate --smoke-test (main window, saved session)", resumed))
+    for label, runs in rows:
         wall = [r.seconds for r in runs]
-        print(f"{label:45} wall min {min(wall):.3f} median {statistics.median(wall):.3f} max {max(wall):.3f} s; "
+        print(f"{label:48} wall min {min(wall):.3f} median {statistics.median(wall):.3f} max {max(wall):.3f} s; "
               f"cpu median {statistics.median(r.cpu for r in runs):.3f} s")
-    wall_ratio = statistics.median(r.seconds for r in slate) / statistics.median(r.seconds for r in bare)
-    cpu_ratio = statistics.median(r.cpu for r in slate) / statistics.median(r.cpu for r in bare)
-    print(f"ratio of medians: wall {wall_ratio:.2f}x, cpu {cpu_ratio:.2f}x "
-          f"(load average {os.getloadavg()[0]:.2f})")
+    for label, runs in rows[:1] + rows[2:]:
+        wall_ratio = statistics.median(r.seconds for r in runs) / statistics.median(r.seconds for r in bare)
+        cpu_ratio = statistics.median(r.cpu for r in runs) / statistics.median(r.cpu for r in bare)
+        print(f"ratio of medians, {label.split('(')[1].rstrip(')')}: wall {wall_ratio:.2f}x, cpu {cpu_ratio:.2f}x "
+              f"(load average {os.getloadavg()[0]:.2f})")
     return 0
 
 

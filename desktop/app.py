@@ -3,22 +3,22 @@
 Boot and shutdown follow the pattern verified in design.md: `qasync.run(amain(app))`; the app does not
 quit when its last window closes, it sets an event instead, and `amain` returns after closing the HTTP
 client inside the coroutine (closing it from `aboutToQuit` fails: the loop is already gone).
+
+Cold start: `main()` shows and paints the sign-in window before asyncio and qasync are imported, then runs
+the loop (desktop/ui/first_window.py says what keeps that safe); the main window from a saved session
+needs the server, so that path starts the loop first.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 import os
-import signal
 import sys
 import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-import qasync
-from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
 from desktop import APP_NAME, ORG_DOMAIN, ORG_NAME, __version__
@@ -26,6 +26,7 @@ from desktop.applog import setup_logging
 
 if TYPE_CHECKING:
     from desktop.demo.runner import DemoServer
+    from desktop.ui.first_window import Boot
 
 log = logging.getLogger("desktop.app")
 
@@ -71,26 +72,23 @@ def make_application(argv: Sequence[str]) -> QApplication:
     return app
 
 
-async def amain(app: QApplication, args: argparse.Namespace) -> int:
+async def amain(app: QApplication, args: argparse.Namespace, state: Boot | None = None) -> int:
+    """The app on the running loop. `state`: what `main()` built (and the sign-in window it already
+    painted) before the loop started; None builds it here (the loop-first path, as tests run it)."""
+    import asyncio
+
     # Imported here so `slate --version` answers without loading the widget modules.
-    from desktop.api import TokenStore
-    from desktop.settings import Settings
-    from desktop.ui.connections import Connections
-    from desktop.ui.controller import AppController
-    from desktop.ui.theme import ThemeManager
+    from desktop.ui import first_paint
+    from desktop.ui.first_window import boot
 
+    if state is None:
+        state = boot(app, args)
+    settings, connections, controller = state.settings, state.connections, state.controller
     closed = asyncio.Event()
-    app.setQuitOnLastWindowClosed(False)
-    app.lastWindowClosed.connect(closed.set)
-    _quit_on_ctrl_c(app, closed)
-
-    settings = Settings()
-    ThemeManager.of(app, settings)  # the View > Theme choice, or the system's scheme
-    connections = Connections(settings)
-    controller = AppController(settings, connections, TokenStore(), server_override=args.server)
+    state.quit.notify(closed.set)  # a quit asked for before the loop ran sets it at once
+    first_paint.release()  # the sign-in window's deferred work, held while no loop ran
     demo = None
-    # The demo is the default only when no server was ever configured (and never for --smoke-test).
-    if args.demo or not (args.server or settings.last_api_url or settings.last_server or args.smoke_test):
+    if state.demo:
         demo = await _start_demo()
         if demo is None:
             return 1
@@ -101,11 +99,16 @@ async def amain(app: QApplication, args: argparse.Namespace) -> int:
             # nginx serves Kitsu), so live updates find the stream where they would on a real server.
             window = await controller.start_signed_in(f"{demo.site_url}/api" if demo.site_url else demo.url,
                                                       coordinator.email, coordinator.password)
+        elif state.window is not None:
+            window = state.window  # the sign-in window, shown before the loop
         else:
             window = await controller.start()
         log.info("started: %s shown", window.objectName())
         if args.smoke_test:
-            await _wait_painted(window)
+            if state.window is window and state.painted is not None:
+                _print_painted(window, *state.painted)
+            else:
+                await _wait_painted(window)
             await asyncio.sleep(SMOKE_TEST_SHOW_S)
             from desktop.media.selfcheck import decoder_check  # the review player's FFmpeg, as bundled
 
@@ -128,8 +131,9 @@ async def amain(app: QApplication, args: argparse.Namespace) -> int:
 
 
 async def _wait_painted(window: QWidget) -> None:
-    """Until `window` has been painted; prints when, for the cold-start benchmark (benchmarks/cold_start.py):
-    the machine-wide monotonic clock, and this process's CPU time so far."""
+    """Until `window` has been painted; prints when (`_print_painted`)."""
+    import asyncio
+
     from desktop.ui.first_paint import after_first_paint
 
     painted: asyncio.Future[tuple[float, float]] = asyncio.get_running_loop().create_future()
@@ -142,12 +146,19 @@ async def _wait_painted(window: QWidget) -> None:
     # first paint is still to come; update() makes sure a paint is on its way either way.
     after_first_paint(window, done)
     window.update()
-    at, cpu = await asyncio.wait_for(painted, 30)
+    _print_painted(window, *await asyncio.wait_for(painted, 30))
+
+
+def _print_painted(window: QWidget, at: float, cpu: float) -> None:
+    """For the cold-start benchmark (benchmarks/cold_start.py): when `window` finished its first paint, on
+    the machine-wide monotonic clock, and this process's CPU time by then."""
     print(f"smoke-test: {window.objectName()} painted at monotonic {at:.6f} (cpu {cpu:.3f} s)", flush=True)
 
 
 async def _start_demo() -> DemoServer | None:
     """Bring up the demo Zou off the UI thread (first run: install + seed, about a minute)."""
+    import asyncio
+
     from desktop.demo.runner import credentials_text, start_demo
     from desktop.localzou import MissingDependency, ServerStartError
 
@@ -161,17 +172,6 @@ async def _start_demo() -> DemoServer | None:
         return None
     print(credentials_text(demo), flush=True)
     return demo
-
-def _quit_on_ctrl_c(app: QApplication, closed: asyncio.Event) -> None:
-    # Ctrl-C, a desktop logout (SIGTERM) and a closed terminal (SIGHUP) all end the app the normal way,
-    # so the shutdown in `amain` runs and stops the demo server it started (unless --keep-server).
-    for sig in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", None)):
-        if sig is not None:
-            signal.signal(sig, lambda *_: closed.set())
-    # Python only runs signal handlers between bytecodes; a no-op timer gives it a chance while Qt idles.
-    timer = QTimer(app)
-    timer.timeout.connect(lambda: None)
-    timer.start(300)
 
 
 # `slate export …` / `slate import …` / `slate download …` are the windowless command line (desktop/cli.py).
@@ -197,7 +197,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     log.info("%s %s starting (Python %s)", APP_NAME, __version__, sys.version.split()[0])
     app = make_application(argv)
     try:
-        code: int = qasync.run(amain(app, args))
+        from desktop.ui.first_window import boot, show_sign_in_before_loop
+
+        state = boot(app, args)
+        show_sign_in_before_loop(app, state)  # painted before asyncio and qasync load (cold start)
+        import qasync
+
+        code: int = qasync.run(amain(app, args, state))
     except Exception:
         log.exception("fatal error")
         raise

@@ -8,14 +8,18 @@ when the window closes. `async_slot` is a typed wrapper so Qt signals can call `
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import logging
 from collections.abc import Callable, Coroutine
-from typing import Any, ParamSpec
+from typing import TYPE_CHECKING, Any, ParamSpec
 
 import shiboken6
 from PySide6.QtCore import QObject, Signal
+
+# asyncio (~50 ms of imports: ssl, socket, subprocess) loads when the first task starts, not with the
+# sign-in window's modules: the first window paints before the event loop exists (cold start).
+if TYPE_CHECKING:
+    import asyncio
 
 log = logging.getLogger(__name__)
 P = ParamSpec("P")
@@ -37,6 +41,8 @@ class TaskRunner(QObject):
     def run(self, coro: Coroutine[Any, Any, Any], *, key: str | None = None,
             on_done: Callable[[Any], None] | None = None) -> asyncio.Task[Any]:
         """Start `coro`; a running task with the same `key` is cancelled first."""
+        import asyncio
+
         was_busy = self.busy
         if key is not None and key in self._tasks:
             self._tasks.pop(key).cancel()
@@ -71,6 +77,8 @@ class TaskRunner(QObject):
 
         The one guard against stale answers: a newer `run(key=...)` or `cancel(key)` replaces or drops the
         task, so code after an `await` (or in a `finally`) checks this before it touches what is shown."""
+        import asyncio
+
         task = asyncio.current_task()
         return task is not None and self._tasks.get(key) is task
 
@@ -95,6 +103,8 @@ def async_slot[**P](method: Callable[P, Coroutine[Any, Any, Any]]) -> Callable[P
 
     @functools.wraps(method)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> None:
+        import asyncio
+
         task = asyncio.ensure_future(method(*args, **kwargs))
         _pending.add(task)
         task.add_done_callback(_reraise)
@@ -110,6 +120,8 @@ def _reraise(task: asyncio.Future[Any]) -> None:
     if not task.cancelled() and task.exception() is not None:
         exc = task.exception()
         assert exc is not None
+        import asyncio
+
         loop = asyncio.get_event_loop()
         loop.call_exception_handler({"message": "unhandled exception in async slot", "exception": exc,
                                      "future": task})

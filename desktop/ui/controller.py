@@ -8,7 +8,6 @@ A new window is always shown before the old one closes, so Qt never sees "last w
 
 from __future__ import annotations
 
-import asyncio
 import importlib
 import importlib.util
 import logging
@@ -127,13 +126,20 @@ class AppController(QObject):
                                      email=email)
         return self._open_main(session, server, outcome.user, email, keep_signed_in=False)
 
+    def saved_session_possible(self) -> bool:
+        """Could `start()` resume a saved session (the settings say one was kept, for this server)? False:
+        the first window is the sign-in window, which can show before the event loop runs (desktop.app)."""
+        s = self.settings
+        if not (s.keep_signed_in and s.last_api_url and s.last_email):
+            return False
+        # --server asking for another server than the saved session's: no resume.
+        return not (self.server_override and self.server_override not in (s.last_server, s.last_api_url))
+
     async def resume_stored_session(self) -> QWidget | None:
         """Open the main window straight away when the keyring holds a session the server still accepts."""
         s = self.settings
-        if not (s.keep_signed_in and s.last_api_url and s.last_email):
+        if not self.saved_session_possible():
             return None
-        if self.server_override and self.server_override not in (s.last_server, s.last_api_url):
-            return None  # --server asked for another server than the saved session's
         tokens = self.token_store.load(s.last_api_url, s.last_email)
         if tokens is None:
             return None
@@ -348,6 +354,8 @@ class AppController(QObject):
 
     async def shutdown(self) -> None:
         """The app is quitting: cancel work; revoke the session unless the user asked to stay signed in."""
+        import asyncio  # not at module level: the sign-in window paints before asyncio loads (desktop.app)
+
         self.runner.cancel_all()
         # Stop the main window's transfers first (they resume next run) while the session still works.
         window_shutdown = getattr(self.main_window, "shutdown", None)

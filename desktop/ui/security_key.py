@@ -8,7 +8,6 @@ sends them (base64url fields: id, rawId, type, response.{clientDataJSON, ...}).
 
 from __future__ import annotations
 
-import asyncio
 import importlib.util
 from typing import Any
 
@@ -38,6 +37,8 @@ async def key_connected() -> bool:
     if not library_available():
         return False
     try:
+        import asyncio  # not at module level: the sign-in window imports this module (cold start)
+
         return await asyncio.to_thread(_first_key) is not None
     except Exception:
         return False
@@ -95,6 +96,8 @@ def _register(options: dict[str, Any], fallback_host: str, pin: str) -> dict[str
 async def get_assertion(options: dict[str, Any], fallback_host: str, pin: str = "") -> dict[str, Any]:
     """Sign Zou's challenge with the connected key (the user touches it); the login's FIDO answer."""
     try:
+        import asyncio  # not at module level: the sign-in window imports this module (cold start)
+
         return await asyncio.to_thread(_assert, options, fallback_host, pin)
     except SecurityKeyError:
         raise
@@ -104,6 +107,8 @@ async def get_assertion(options: dict[str, Any], fallback_host: str, pin: str = 
 
 async def make_credential(options: dict[str, Any], fallback_host: str, pin: str = "") -> dict[str, Any]:
     try:
+        import asyncio  # not at module level: the sign-in window imports this module (cold start)
+
         return await asyncio.to_thread(_register, options, fallback_host, pin)
     except SecurityKeyError:
         raise

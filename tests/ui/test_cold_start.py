@@ -13,6 +13,10 @@ import sys
 import textwrap
 from pathlib import Path
 
+from desktop.localzou import LocalZou
+from tests.helpers.zou import TestUser
+from tests.ui.auth_helpers import fixture_user  # noqa: F401 - a fixture, registered under its name
+
 ROOT = Path(__file__).resolve().parents[2]
 
 # What the sign-in window does not need to draw itself: the HTTP stack, the keyring's plug-ins, the
@@ -104,3 +108,95 @@ def test_the_lazy_api_package_still_exports_every_name() -> None:
     from desktop.api.probe import ServerInfo
 
     assert api.ZouClient is ZouClient and api.ServerInfo is ServerInfo
+
+
+# ---------------------------------------------------------------- main(): the window before the loop
+# `slate.main()` itself, with the same spy: the sign-in window paints before asyncio and qasync are
+# imported (the loop starts after it), and the deferred work still runs once the loop does.
+MAIN = textwrap.dedent("""
+    import json, sys
+    from PySide6.QtCore import QEvent, QObject
+    from PySide6.QtWidgets import QApplication, QWidget
+    from desktop import app as slate
+
+    seen = {}
+
+    class FirstPaint(QObject):
+        def eventFilter(self, watched, event):
+            if (event.type() == QEvent.Type.Paint and not seen and isinstance(watched, QWidget)
+                    and watched.isWindow()):
+                seen["window"] = watched.objectName()
+                seen["modules"] = sorted(sys.modules)
+            return False
+
+    qapp = QApplication(["slate"])  # main() makes the app its own (make_application)
+    spy = FirstPaint()
+    qapp.installEventFilter(spy)
+    code = slate.main(["slate", "--smoke-test", "--server", "http://127.0.0.1:9"])
+    print(json.dumps({"code": code, "window": seen.get("window"), "at_paint": seen.get("modules", []),
+                      "after": sorted(sys.modules)}))
+""")
+
+
+def test_main_paints_the_sign_in_window_before_asyncio_and_qasync_load(tmp_path: Path) -> None:
+    proc = subprocess.run([sys.executable, "-c", MAIN], capture_output=True, text=True, cwd=ROOT,
+                          env=fresh_env(tmp_path), timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "smoke-test: signInWindow painted at monotonic" in proc.stdout
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert result["code"] == 0 and result["window"] == "signInWindow"
+    at_paint = result["at_paint"]
+    early = {prefix: loaded(at_paint, prefix) for prefix in ("asyncio", "qasync", *HEAVY)
+             if loaded(at_paint, prefix)}
+    assert not early, f"loaded before the sign-in window's first paint: {early}"
+    after = result["after"]  # the loop ran, and the held deferred work (probe, keyring check) with it
+    for module in ("asyncio", "qasync", "httpx", "desktop.api.probe", "keyring"):
+        assert loaded(after, module), module
+
+
+# A sign-in clicked the moment the loop starts (queued while the window was painted without a loop, as
+# user input the pump leaves queued is delivered), against the real Zou: it signs in and the main window
+# opens; then a SIGTERM ends the app the normal way.
+CLICK_AT_LOOP_START = textwrap.dedent("""
+    import json, os, signal, sys
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QLineEdit, QPushButton
+    from desktop import app as slate
+    from desktop.ui.first_window import boot, show_sign_in_before_loop
+
+    args = slate.parse_args(["--server", sys.argv[1]])
+    qapp = slate.make_application(["slate"])
+    state = boot(qapp, args)
+    show_sign_in_before_loop(qapp, state)
+    window = state.window
+    before_loop = {"painted": state.painted is not None, "asyncio": "asyncio" in sys.modules}
+    window.findChild(QLineEdit, "emailField").setText(sys.argv[2])
+    window.findChild(QLineEdit, "passwordField").setText(sys.argv[3])
+    QTimer.singleShot(0, window.findChild(QPushButton, "signInButton").click)  # the loop's first events
+
+    def check():
+        main = state.controller.main_window
+        if main is not None and main.isVisible():
+            print(json.dumps({"main": main.objectName(), **before_loop}), flush=True)
+            os.kill(os.getpid(), signal.SIGTERM)
+        else:
+            QTimer.singleShot(100, check)
+
+    QTimer.singleShot(100, check)
+    import qasync
+
+    print(json.dumps({"code": qasync.run(slate.amain(qapp, args, state))}), flush=True)
+""")
+
+
+def test_a_sign_in_clicked_as_the_loop_starts_signs_in_and_sigterm_ends_the_app(
+        tmp_path: Path, zou_server: LocalZou, user: TestUser) -> None:
+    proc = subprocess.run([sys.executable, "-c", CLICK_AT_LOOP_START, zou_server.url, user.email, user.password],
+                          capture_output=True, text=True, cwd=ROOT, env=fresh_env(tmp_path), timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    lines = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
+    assert lines[0] == {"main": "mainWindow", "painted": True, "asyncio": False}, lines
+    assert lines[-1] == {"code": 0}  # SIGTERM: amain shut down and returned normally
+    # No task was started without a loop (they would never run, and asyncio would say so).
+    for sign in ("was never awaited", "no running event loop", "no current event loop"):
+        assert sign not in proc.stderr, proc.stderr[-2000:]

@@ -7,7 +7,6 @@ user typed a second ago never overwrites the answer for what is in the field now
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import TYPE_CHECKING
 
@@ -22,6 +21,8 @@ from desktop.ui.signin import messages
 from desktop.ui.widgets import MessageLabel, error_text, named
 
 if TYPE_CHECKING:
+    import asyncio  # loaded with the first probe, after the first paint (desktop.asyncqt says why)
+
     from desktop.api import ServerInfo
 
 log = logging.getLogger(__name__)
@@ -97,7 +98,10 @@ class ServerField(QWidget):
         return self._info if self._info_text == self.text() else None
 
     def _text_changed(self, _text: str) -> None:
-        self._debounce.start()
+        # Not for the prefill before the first paint: `_first_shown` probes it, and until then the event
+        # loop may not run yet (a probe task would have no loop; desktop.ui.first_paint).
+        if self._shown:
+            self._debounce.start()
         if not self.text():
             self.status.clear_message()
             self.ca_button.setVisible(False)
@@ -115,6 +119,8 @@ class ServerField(QWidget):
             self._task.cancel()
         self.status.show_message(f"Checking {text}…", "info")
         self.ca_button.setVisible(False)
+        import asyncio
+
         from desktop.api import probe_server
 
         task = asyncio.ensure_future(probe_server(text, client=self.connections.client))
@@ -150,6 +156,8 @@ class ServerField(QWidget):
         if self.info is not None:
             return self.info
         # Shielded: cancelling a sign-in must not cancel the probe whose answer the field shows.
+        import asyncio
+
         return await asyncio.shield(self._start_probe(text))
 
     def cancel(self) -> None:
