@@ -71,7 +71,10 @@ class CountingTransport(httpx.AsyncBaseTransport):
     """Every request the seats send, and every body byte they receive, as the server sees them."""
 
     def __init__(self, counter: Counter) -> None:
-        self.inner = httpx.AsyncHTTPTransport(limits=httpx.Limits(max_connections=400, max_keepalive_connections=400))
+        # Kept-alive connections expire on the seats' side before gunicorn's keepalive (2 s) closes them: with
+        # hundreds of seats in one pool, a reused connection the server had just dropped was reset (ReadError).
+        self.inner = httpx.AsyncHTTPTransport(limits=httpx.Limits(max_connections=400, max_keepalive_connections=400,
+                                                                  keepalive_expiry=1.0))
         self.counter = counter
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
@@ -325,6 +328,7 @@ def run_seats(cfg: dict[str, Any], timeout: float, env: dict[str, str] | None = 
         raise RuntimeError(f"seats exited {proc.returncode}: {proc.stderr.strip()[-2000:]}")
     result: dict[str, Any] = json.loads(lines[-1])
     if not result.get("ok"):
+        print(f"seats ({cfg['seats']}): {result.get('trace', '')}", file=sys.stderr)  # the table keeps one line
         raise RuntimeError(f"seats: {result.get('error')}\n{result.get('trace', '')}")
     return result
 

@@ -279,8 +279,18 @@ def ensure_production(server: LocalZou, dataset: Dataset, reseed: bool = False) 
     return prod
 
 
+# The bench Zou sized as a studio sizes it: Zou's default pool per process (DB_POOL_SIZE + DB_MAX_OVERFLOW =
+# 30 + 60, zou/app/config.py) for each of the API's gunicorn workers and the event server, plus room for the
+# harness's own psql (templates, restores). PostgreSQL's default of 100 let one gevent worker under a hundred
+# concurrent requests take every connection ("sorry, too many clients already" at 200 seats).
+BENCH_WORKERS = 2
+ZOU_DB_CONNECTIONS_PER_PROCESS = 30 + 60
+BENCH_PG_MAX_CONNECTIONS = (BENCH_WORKERS + 1) * ZOU_DB_CONNECTIONS_PER_PROCESS + 30
+
+
 def start_bench_server() -> LocalZou:
-    return LocalZou(root=bench_server_root(), persistent=True).start()
+    return LocalZou(root=bench_server_root(), persistent=True, workers=BENCH_WORKERS,
+                    pg_max_connections=BENCH_PG_MAX_CONNECTIONS).start()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -158,6 +158,9 @@ class LocalZou:
     workers: int = 2
     env_overrides: dict[str, str] = field(default_factory=dict)
     log: bool = True
+    # PostgreSQL's max_connections (None: its default, 100). The bench server raises it so that many seats at
+    # once do not exhaust the database (benchmarks/seed.py says how it is sized); tests keep the default.
+    pg_max_connections: int | None = None
 
     url: str = ""
     port: int = 0
@@ -383,7 +386,8 @@ class LocalZou:
         proc = self._as_pg([
             str(self.pg_bin / "pg_ctl"), "-D", str(data), "-w", "-t", "60", "-l", str(base / "pg.log"), "-o",
             f"-p {self.pg_port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' "
-            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off", "start",
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+            + (f" -c max_connections={self.pg_max_connections}" if self.pg_max_connections else ""), "start",
         ])
         if proc.returncode != 0:
             log = (base / "pg.log").read_text(errors="replace")[-400:] if (base / "pg.log").exists() else ""
