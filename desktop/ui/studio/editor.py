@@ -12,14 +12,11 @@ from typing import Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QMessageBox,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -32,7 +29,7 @@ from desktop.asyncqt import TaskRunner
 from desktop.ui.panes.common import named
 from desktop.ui.studio.common import confirm
 from desktop.ui.studio.form import FILE_FIELD, RecordForm
-from desktop.ui.studio.records_model import RecordTableModel, RefNames, cell_text
+from desktop.ui.studio.records_model import RecordTable, RecordTableModel, RefNames, cell_text
 from desktop.ui.widgets import MessageLabel, error_text
 
 LOAD_KEY = "studio-list"
@@ -72,14 +69,7 @@ class FamilyEditor(QWidget):
         self.default_button = named(QPushButton("Set as default"), "studioSetDefault",
                                     "Make the selected background the default")
         self.model = RecordTableModel(names=names, parent=self)
-        self.table = named(QTableView(), "studioTable", "Records")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table = RecordTable(self.model, "studioTable", "Records")
         self.message = named(MessageLabel(), "studioMessage", "What happened")
 
         scope_row = QHBoxLayout()
@@ -169,14 +159,10 @@ class FamilyEditor(QWidget):
         self.delete_button.setText("Unsubscribe…" if family is F.SUBSCRIPTIONS else "Delete…")
 
     def selected(self) -> dict[str, Any] | None:
-        rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
-        return self.model.record(rows[0].row()) if rows else None
+        return self.table.selected()
 
     def select_record(self, record_id: str) -> bool:
-        row = self.model.row_of(record_id)
-        if row >= 0:
-            self.table.selectRow(row)
-        return row >= 0
+        return self.table.select_record(record_id)
 
     # ------------------------------------------------------------------ loads
     def reload(self) -> None:

@@ -7,15 +7,12 @@ from typing import Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QMessageBox,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -26,7 +23,7 @@ from desktop.api.studio import families as F
 from desktop.asyncqt import TaskRunner
 from desktop.ui.panes.common import named
 from desktop.ui.studio.common import confirm
-from desktop.ui.studio.records_model import RecordTableModel, RefNames
+from desktop.ui.studio.records_model import RecordTable, RecordTableModel, RefNames
 from desktop.ui.widgets import MessageLabel, error_text
 
 LOAD_KEY = "events"
@@ -51,14 +48,7 @@ class EventsView(QWidget):
         self.reload_button = named(QPushButton("Show"), "eventsReload", "Show the events")
         self.delete_button = named(QPushButton("Delete…"), "eventsDelete", "Delete the selected event")
         self.model = RecordTableModel(F.EVENTS.columns, names, self)
-        self.table = named(QTableView(), "eventsTable", "Events, newest first")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table = RecordTable(self.model, "eventsTable", "Events, newest first")
         self.message = named(MessageLabel(), "eventsMessage", "What happened")
         row = QHBoxLayout()
         for widget in (QLabel("Type"), self.type_filter, self.after, self.before, self.reload_button):
@@ -116,14 +106,10 @@ class EventsView(QWidget):
         self.loaded.emit()
 
     def select_event(self, event_id: str) -> bool:
-        row = self.model.row_of(event_id)
-        if row >= 0:
-            self.table.selectRow(row)
-        return row >= 0
+        return self.table.select_record(event_id)
 
     def selected(self) -> dict[str, Any] | None:
-        rows = self.table.selectionModel().selectedRows()
-        return self.model.record(rows[0].row()) if rows else None
+        return self.table.selected()
 
     def delete_selected(self) -> QMessageBox | None:
         event = self.selected()

@@ -12,8 +12,10 @@ from typing import Any
 import orjson
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
 from desktop.api.studio.families import FieldSpec, RefKind
+from desktop.ui.panes.common import named
 
 Index = QModelIndex | QPersistentModelIndex
 RefNames = Mapping[RefKind, Mapping[str, str]]  # kind -> id -> name
@@ -96,3 +98,31 @@ class RecordTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole and spec.kind != "bool":
             return cell_text(spec, value, self.names) or None
         return None
+
+
+class RecordTable(QTableView):
+    """The read-only, one-row-selection table every studio page shows its records in."""
+
+    def __init__(self, model: RecordTableModel, object_name: str, accessible_name: str,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        named(self, object_name, accessible_name)
+        self.records = model
+        self.setModel(model)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.verticalHeader().hide()
+        self.horizontalHeader().setStretchLastSection(True)
+        self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+
+    def selected(self) -> dict[str, Any] | None:
+        selection = self.selectionModel()
+        rows = selection.selectedRows() if selection is not None else []
+        return self.records.record(rows[0].row()) if rows else None
+
+    def select_record(self, record_id: str) -> bool:
+        row = self.records.row_of(record_id)
+        if row >= 0:
+            self.selectRow(row)
+        return row >= 0

@@ -7,15 +7,12 @@ from typing import Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QMessageBox,
     QPushButton,
     QSpinBox,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -26,7 +23,7 @@ from desktop.api.studio.families import FieldSpec
 from desktop.asyncqt import TaskRunner
 from desktop.ui.panes.common import named
 from desktop.ui.studio.common import confirm
-from desktop.ui.studio.records_model import RecordTableModel
+from desktop.ui.studio.records_model import RecordTable, RecordTableModel
 from desktop.ui.widgets import MessageLabel, error_text
 
 ERROR_COLUMNS = (FieldSpec("created_at", "When"), FieldSpec("source", "Source"),
@@ -45,14 +42,7 @@ class ShotgunView(QWidget):
         self.runner = TaskRunner(self)
         self.confirm_box: QMessageBox | None = None
         self.model = RecordTableModel(ERROR_COLUMNS, parent=self)
-        self.table = named(QTableView(), "shotgunErrorsTable", "ShotGrid import errors")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table = RecordTable(self.model, "shotgunErrorsTable", "ShotGrid import errors")
         self.reload_button = named(QPushButton("Reload"), "shotgunReload", "Reload the import errors")
         self.delete_button = named(QPushButton("Delete error…"), "shotgunDeleteError",
                                    "Delete the selected import error")
@@ -103,14 +93,10 @@ class ShotgunView(QWidget):
         self.loaded.emit()
 
     def select_error(self, error_id: str) -> bool:
-        row = self.model.row_of(error_id)
-        if row >= 0:
-            self.table.selectRow(row)
-        return row >= 0
+        return self.table.select_record(error_id)
 
     def selected(self) -> dict[str, Any] | None:
-        rows = self.table.selectionModel().selectedRows()
-        return self.model.record(rows[0].row()) if rows else None
+        return self.table.selected()
 
     def delete_selected(self) -> QMessageBox | None:
         error = self.selected()
