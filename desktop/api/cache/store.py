@@ -72,6 +72,19 @@ class CacheCorrupt(Exception):
     """An entry or the database could not be read back: it is dropped, never shown."""
 
 
+
+@contextlib.contextmanager
+def _immediate(db: sqlite3.Connection) -> Iterator[None]:
+    """One write transaction, taken at once (BEGIN IMMEDIATE: two app instances never deadlock on an upgrade
+    from a read lock); rolled back on any error, so the connection is never left inside it."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+
 @dataclass(frozen=True)
 class TableEntry:
     """A stored with-tasks list: its header and how to read its rows (`CacheStore.iter_rows`)."""
@@ -241,16 +254,11 @@ class CacheStore:
         with self._use() as db:
             if db is None:
                 return
-            db.execute("BEGIN IMMEDIATE")
-            try:
+            with _immediate(db):
                 db.execute("DELETE FROM chunks WHERE key=?", (key,))
                 db.execute("INSERT OR REPLACE INTO entries (key, kind, etag, body, rows, chunks, size, stored_at,"
                            " used_at) VALUES (?, 'json', ?, ?, 0, 0, ?, ?, ?)",
                            (key, etag, body, len(body), now, now))
-                db.execute("COMMIT")
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
             self._evict(db, keep=key)
 
     # ------------------------------------------------------------ with-tasks tables
@@ -320,18 +328,13 @@ class CacheStore:
         with self._use() as db:
             if db is None:
                 return
-            db.execute("BEGIN IMMEDIATE")
-            try:
+            with _immediate(db):
                 db.execute("DELETE FROM chunks WHERE key=?", (key,))
                 db.executemany("INSERT INTO chunks (key, seq, data) VALUES (?, ?, ?)",
                                ((key, i, c) for i, c in enumerate(chunks)))
                 db.execute("INSERT OR REPLACE INTO entries (key, kind, etag, body, rows, chunks, size, stored_at,"
                            " used_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                            (key, f"table:{kind}", etag, header, len(rows), len(chunks), size, now, now))
-                db.execute("COMMIT")
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
             self._evict(db, keep=key)
 
     def touch(self, key: str) -> None:
@@ -399,10 +402,9 @@ class CacheStore:
 
     @staticmethod
     def _delete(db: sqlite3.Connection, key: str) -> None:
-        db.execute("BEGIN IMMEDIATE")
-        db.execute("DELETE FROM chunks WHERE key=?", (key,))
-        db.execute("DELETE FROM entries WHERE key=?", (key,))
-        db.execute("COMMIT")
+        with _immediate(db):
+            db.execute("DELETE FROM chunks WHERE key=?", (key,))
+            db.execute("DELETE FROM entries WHERE key=?", (key,))
 
     @staticmethod
     def _touch(db: sqlite3.Connection, key: str) -> None:
