@@ -29,6 +29,7 @@ from desktop.api.session import ZouSession, decode_json
 
 if TYPE_CHECKING:
     from desktop.api.cache import ReadCache
+    from desktop.api.reads import Reads
 
 BatchListener = Callable[[WithTasksTable, int], None]
 
@@ -60,11 +61,14 @@ class ZouClient:
         # when the server cannot be reached, and the big lists are shown from it first.
         self.cache: ReadCache | None = None
 
+    @property
+    def reads(self) -> Reads:
+        """Where the app's reads go: the disk cache when there is one, else the server (`desktop.api.reads`)."""
+        return self.cache if self.cache is not None else self.session
+
     async def _get(self, path: str) -> Any:
-        """Every read of this class: through the disk cache when there is one."""
-        if self.cache is not None:
-            return await self.cache.get(path)
-        return await self.session.get(path)
+        """Every read of this class."""
+        return await self.reads.get(path)
 
     # ---------------------------------------------------------- lookups
     async def context(self) -> UserContext:

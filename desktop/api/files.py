@@ -24,10 +24,30 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from desktop.api import errors as E
-from desktop.api.session import ZouSession
+from desktop.api.reads import Routes
+from desktop.api.records import UserTask
 
 NO_TREE_MESSAGE = ("This project has no file tree yet, so Zou cannot say where files go. "
                    "Ask a production manager to set one in the project's settings.")
+
+
+@dataclass(frozen=True)
+class FileTask:
+    """The task a "Where do I save?" answer is for: the ids Zou is asked with and the names shown beside them
+    (from a row of My tasks, or a task picked in the detail pane)."""
+
+    id: str
+    project_id: str
+    project_name: str
+    entity_id: str
+    entity_name: str
+    task_type_id: str
+    task_type_name: str
+
+    @classmethod
+    def of(cls, task: UserTask) -> FileTask:
+        return cls(task.id, task.project_id, task.project_name, task.entity_id, task.entity_name,
+                   task.task_type_id, task.task_type_name)
 
 
 class NoFileTree(E.ZouError):
@@ -136,23 +156,21 @@ def has_file_tree(project: Mapping[str, Any], mode: str = "working") -> bool:
     return isinstance(tree, dict) and isinstance(tree.get(mode), dict)
 
 
-class TaskFiles:
-    """The file-tree answers and file lists of one session."""
-
-    def __init__(self, session: ZouSession) -> None:
-        self.session = session
+class TaskFiles(Routes):
+    """The file-tree answers and file lists of one session. The lists and lookups are reads (the disk cache's
+    when given); the paths are POSTs Zou computes, asked each time."""
 
     async def project_has_tree(self, project_id: str) -> bool:
         """Whether the project has a working or an output file tree (else: `NO_TREE_MESSAGE`)."""
-        project = await self.session.get(f"/data/projects/{project_id}")
+        project = await self.reads.get(f"/data/projects/{project_id}")
         return isinstance(project, dict) and (has_file_tree(project, "working") or has_file_tree(project, "output"))
 
     async def softwares(self) -> list[Software]:
-        return sorted((Software.from_json(d) for d in _dicts(await self.session.get("/data/softwares"))),
+        return sorted((Software.from_json(d) for d in _dicts(await self.reads.get("/data/softwares"))),
                       key=lambda s: s.name.lower())
 
     async def output_types(self) -> list[OutputType]:
-        return sorted((OutputType.from_json(d) for d in _dicts(await self.session.get("/data/output-types"))),
+        return sorted((OutputType.from_json(d) for d in _dicts(await self.reads.get("/data/output-types"))),
                       key=lambda o: o.name.lower())
 
     async def working_file_path(self, task_id: str, *, software_id: str | None = None, name: str = "main",
@@ -176,14 +194,14 @@ class TaskFiles:
 
     async def working_files(self, task_id: str) -> list[WorkingFile]:
         """Every working file of a task, newest revision first within each name."""
-        data = await self.session.get(f"/data/tasks/{task_id}/working-files")
+        data = await self.reads.get(f"/data/tasks/{task_id}/working-files")
         rows = [WorkingFile.from_json(d) for d in _dicts(data)]
         return sorted(rows, key=lambda w: (w.name.lower(), -w.revision))
 
     async def output_files(self, entity_id: str, task_type_id: str | None = None) -> list[OutputFile]:
         params = {"task_type_id": task_type_id} if task_type_id else None
         rows = [OutputFile.from_json(d)
-                for d in _dicts(await self.session.get(f"/data/entities/{entity_id}/output-files", params=params))]
+                for d in _dicts(await self.reads.get(f"/data/entities/{entity_id}/output-files", params=params))]
         return sorted(rows, key=lambda o: (o.name.lower(), o.representation, -o.revision))
 
     async def _path_call(self, path: str, body: dict[str, Any]) -> dict[str, Any]:

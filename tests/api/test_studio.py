@@ -18,9 +18,11 @@ import pytest
 
 from desktop.api import SignedIn, ZouSession
 from desktop.api import errors as E
+from desktop.api.cache import Offline, ReadCache
 from desktop.api.studio import FAMILIES, EventQuery, StudioData
 from desktop.api.studio import families as F
 from desktop.localzou import LocalZou
+from tests.faults.proxy import FaultProxy
 from tests.helpers.editing import EditProject, seed_edit_project
 from tests.helpers.zou import ZouAdmin, unique
 
@@ -338,6 +340,42 @@ async def test_shotgun_removals_name_what_they_remove(studio_for: StudioFor, zou
     assert await admin.shotgun.remove("project", sg_fresh) == fresh["id"]
     assert not (await admin.shotgun.describe_removal("project", sg_fresh)).found
     assert await admin.shotgun.remove("project", sg_fresh) is None  # nothing left to remove
+
+
+async def test_studio_reads_go_through_the_disk_cache_and_stay_readable_offline(
+        zou_server: LocalZou, seed: EditProject, zou_admin: ZouAdmin, tmp_path: Path) -> None:
+    """The studio's lists take the app's read path (`desktop.api.reads`): the server first while it answers
+    (a change made elsewhere shows at once), the stored answer when it cannot be reached; writes then fail
+    with a network error, never against the stored copy."""
+    name = unique("Lighting")
+    with FaultProxy(zou_server.url) as proxy:
+        session = ZouSession(proxy.url, retries=1)
+        try:
+            assert isinstance(await session.sign_in(zou_server.admin_email, zou_server.admin_password), SignedIn)
+            cache = ReadCache.open(session, zou_server.admin_email, max_bytes=16 << 20, root=tmp_path)
+            studio = StudioData(session, cache)
+            before = {d["id"] for d in await studio.departments.list()}
+            made = zou_admin.post("/data/departments", {"name": name, "color": "#335577"})
+            online = {d["id"]: d for d in await studio.departments.list()}
+            assert set(online) == before | {made["id"]} and cache.disk_hits == 0  # the server's answer
+            statuses = await studio.task_statuses.list()
+            milestones = await studio.milestones.list(seed.id)
+            errors = await studio.shotgun.errors()
+            await cache.flush()
+            proxy.set_mode("cut")  # the server is gone
+            assert {d["id"]: d for d in await studio.departments.list()} == online
+            assert await studio.task_statuses.list() == statuses
+            assert await studio.milestones.list(seed.id) == milestones
+            assert await studio.shotgun.errors() == errors
+            assert cache.disk_hits == 4 and not cache.reach.online
+            with pytest.raises(E.NetworkError):
+                await studio.departments.update(made["id"], {"color": "#000000"})
+            with pytest.raises(Offline):  # never listed on this computer: nothing to show, said so
+                await studio.softwares.list()
+            cache.close()
+        finally:
+            await session.aclose()
+            zou_admin.http.delete(f"/data/departments/{made['id']}")
 
 
 def test_every_family_is_declared_once() -> None:

@@ -281,6 +281,8 @@ def test_main_window_opens_it_subscribes_and_lists_instances(qtbot: QtBot, open_
     studio = window.findChild(StudioWindow, "studioWindow")
     assert studio is not None and studio.isVisible()
     assert studio.editor.task_id == task_id  # a subscription started here is for the selected task
+    # The studio's reads take the window's read path: the disk cache, readable offline.
+    assert window.client.cache is not None and studio.studio.milestones.reads is window.client.cache
     show_family(qtbot, studio, "Milestones")
     scope = studio.findChild(QComboBox, "studioScope")
     scope.setCurrentIndex(scope.findData(seed.id))

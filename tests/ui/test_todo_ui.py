@@ -24,7 +24,7 @@ from desktop.api.downloads import Status
 from desktop.models.lists import MyTasksModel
 from desktop.models.roles import FOREGROUND
 from desktop.ui.files.where_to_save import WhereToSaveDialog
-from desktop.ui.main_window import TAB_MY_TASKS, MainWindow
+from desktop.ui.main_window import TAB_MY_TASKS, TAB_SHOTS, MainWindow
 from desktop.ui.panes.task_tabs import TAB_DONE, TAB_TO_CHECK
 from desktop.ui.timelog import TimeLogDialog
 from tests.helpers.seed import SeededProject, by_name, seed_small_project
@@ -287,4 +287,35 @@ def test_where_to_save_without_a_file_tree(open_window: Callable[..., OpenWindow
     assert not dialog.paths_box.isEnabled() and dialog.working_field.text() == ""
     assert dialog.status.text() == ""  # a message, not an error
     qtbot.waitUntil(lambda: not dialog.runner.busy, timeout=WAIT_MS)
+    dialog.close()
+
+
+def test_where_to_save_from_the_detail_pane(open_window: Callable[..., OpenWindow], production: Production,
+                                           qtbot: QtBot, zou_admin: ZouAdmin) -> None:
+    """Edit > Where do I save? (and the detail's right-click menu) answers for the task picked in the detail,
+    with Zou's own paths for it."""
+    p = production.project
+    window = open_window(p.artist, project_id=p.id, wait_for=("shot",)).window
+    window.show_tab(TAB_SHOTS)
+    action = window.main_actions.where_to_save_action
+    assert action in window.detail.tasks.actions() and action in window.main_actions.edit_menu.actions()
+    window.main_actions.update()
+    assert not action.isEnabled()  # no task picked yet
+    shot_id, anim = p.shots["SQ01/SH010"], p.tasks[("SQ01/SH010", "Animation")]
+    window.open_entity("shot", shot_id)
+    qtbot.waitUntil(lambda: window.detail.entity_id == shot_id and window.detail.select_task(anim), timeout=WAIT_MS)
+    window.main_actions.update()
+    assert action.isEnabled()
+    action.trigger()
+    dialog = window.findChild(WhereToSaveDialog, "whereToSaveDialog")
+    assert isinstance(dialog, WhereToSaveDialog)
+    assert dialog.task.id == anim and dialog.task.entity_id == shot_id
+    assert dialog.heading.text() == f"{p.project['name']} · SQ01 / SH010 · Animation"
+    qtbot.waitUntil(lambda: bool(dialog.working_field.text() and dialog.output_field.text()), timeout=WAIT_MS)
+    software = dialog.software.currentData()
+    want = zou_admin.post(f"/data/tasks/{anim}/working-file-path",
+                          {"name": "main", "software_id": software.id, "revision": 0})
+    assert dialog.working_field.text() == f"{want['path']}/{want['name']}{software.file_extension}"
+    assert dialog.working_table.rowCount() == 1  # the seeded working file, read through the window's cache
+    assert window.client.cache is not None and dialog.files.reads is window.client.cache
     dialog.close()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from desktop.api.reads import Reads
 from desktop.api.session import ZouSession
 from desktop.api.studio import families as F
 from desktop.api.studio.crud import Collection
@@ -37,23 +38,23 @@ from desktop.api.studio.records import (
 class StudioData:
     """Every studio family and route for one signed-in session."""
 
-    def __init__(self, session: ZouSession) -> None:
+    def __init__(self, session: ZouSession, reads: Reads | None = None) -> None:
         self.session = session
-        self.project_statuses: Collection[ProjectStatusRecord] = Collection(session, F.PROJECT_STATUSES)
-        self.task_statuses: Collection[TaskStatusRecord] = Collection(session, F.TASK_STATUSES)
-        self.departments: Collection[DepartmentRecord] = Collection(session, F.DEPARTMENTS)
-        self.softwares: Collection[SoftwareRecord] = Collection(session, F.SOFTWARES)
-        self.studios: Collection[StudioRecord] = Collection(session, F.STUDIOS)
-        self.milestones: Collection[MilestoneRecord] = Collection(session, F.MILESTONES)
-        self.salary_scales: Collection[SalaryScaleRecord] = Collection(session, F.SALARY_SCALES)
-        self.subscriptions: Collection[SubscriptionRecord] = Collection(session, F.SUBSCRIPTIONS)
-        self.output_files: Collection[OutputFileRecord] = Collection(session, F.OUTPUT_FILES)
-        self.attachment_files: Collection[AttachmentFileRecord] = Collection(session, F.ATTACHMENT_FILES)
-        self.task_subscriptions = TaskSubscriptions(session)
-        self.backgrounds = PreviewBackgrounds(session)
-        self.events = EventsLog(session)
-        self.shotgun = ShotgunImport(session)
-        self.asset_instances = AssetInstances(session)
+        self.project_statuses: Collection[ProjectStatusRecord] = Collection(session, F.PROJECT_STATUSES, reads)
+        self.task_statuses: Collection[TaskStatusRecord] = Collection(session, F.TASK_STATUSES, reads)
+        self.departments: Collection[DepartmentRecord] = Collection(session, F.DEPARTMENTS, reads)
+        self.softwares: Collection[SoftwareRecord] = Collection(session, F.SOFTWARES, reads)
+        self.studios: Collection[StudioRecord] = Collection(session, F.STUDIOS, reads)
+        self.milestones: Collection[MilestoneRecord] = Collection(session, F.MILESTONES, reads)
+        self.salary_scales: Collection[SalaryScaleRecord] = Collection(session, F.SALARY_SCALES, reads)
+        self.subscriptions: Collection[SubscriptionRecord] = Collection(session, F.SUBSCRIPTIONS, reads)
+        self.output_files: Collection[OutputFileRecord] = Collection(session, F.OUTPUT_FILES, reads)
+        self.attachment_files: Collection[AttachmentFileRecord] = Collection(session, F.ATTACHMENT_FILES, reads)
+        self.task_subscriptions = TaskSubscriptions(session, reads)
+        self.backgrounds = PreviewBackgrounds(session, reads)
+        self.events = EventsLog(session, reads)
+        self.shotgun = ShotgunImport(session, reads)
+        self.asset_instances = AssetInstances(session, reads)
 
     def collection(self, family: Family | str) -> Collection[Any]:
         """The collection of a family, for code that works on any of them (the generic editor)."""

@@ -1,6 +1,7 @@
 """One CRUD helper over Zou's `/data/<collection>` routes, driven by a `Family` declaration.
 
-Reads go through the session's GET (`ZouSession.get`), the path every read of the app takes. Writes
+Reads go through `reads` (`desktop.api.reads`): the disk cache when the window has one, the path every
+read of the app takes, so the studio's lists stay readable offline. Writes
 send only the fields the family declares writable, after checking the required ones, so a typo in a form
 never reaches Zou as an unknown column (Zou would answer 400 or silently drop it).
 """
@@ -12,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any, cast
 
 from desktop.api import errors as E
+from desktop.api.reads import Reads, Routes
 from desktop.api.session import ZouSession
 from desktop.api.studio.families import Family, FieldSpec
 from desktop.api.studio.records import Record
@@ -89,11 +91,11 @@ def _typed(spec: FieldSpec, value: Any) -> Any:
     return text if text or spec.kind != "ref" else None
 
 
-class Collection[R: Record]:
+class Collection[R: Record](Routes):
     """List / get / create / update / delete of one family (`R` is its record type)."""
 
-    def __init__(self, session: ZouSession, family: Family) -> None:
-        self.session = session
+    def __init__(self, session: ZouSession, family: Family, reads: Reads | None = None) -> None:
+        super().__init__(session, reads)
         self.family = family
 
     @property
@@ -108,12 +110,12 @@ class Collection[R: Record]:
             scope_id = self._me()
         if family.scope and scope_id:
             if family.scoped_list_route:
-                data = await self.session.get(family.scoped_list_route.format(id=scope_id), params=params or None)
+                data = await self.reads.get(family.scoped_list_route.format(id=scope_id), params=params or None)
                 return cast(list[R], rows(data))
             params[family.scope] = scope_id
         elif family.scope_required:
             raise E.ValidationError(f"Choose a {family.scope_ref or 'scope'} to list its {family.title.lower()}.")
-        return cast(list[R], rows(await self.session.get(self.base, params=params or None)))
+        return cast(list[R], rows(await self.reads.get(self.base, params=params or None)))
 
     def _me(self) -> str:
         user = self.session.user
@@ -122,7 +124,7 @@ class Collection[R: Record]:
         return user.id
 
     async def get(self, record_id: str) -> R:
-        return cast(R, one(await self.session.get(f"{self.base}/{record_id}"), self.family.noun))
+        return cast(R, one(await self.reads.get(f"{self.base}/{record_id}"), self.family.noun))
 
     async def create(self, values: Mapping[str, Any]) -> R:
         if not self.family.can_create:

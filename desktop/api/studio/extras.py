@@ -27,6 +27,7 @@ from typing import Any, cast
 import httpx
 
 from desktop.api import errors as E
+from desktop.api.reads import Reads, Routes
 from desktop.api.session import ZouSession
 from desktop.api.studio.crud import Collection, one, rows
 from desktop.api.studio.families import EVENTS, PREVIEW_BACKGROUNDS
@@ -42,13 +43,11 @@ UPLOAD_TIMEOUT = httpx.Timeout(connect=10.0, read=300.0, write=300.0, pool=15.0)
 EVENTS_LIMIT = 1000  # Zou's cap per call
 
 
-class TaskSubscriptions:
+class TaskSubscriptions(Routes):
     """The signed-in user's subscription to one task (notified of its comments)."""
 
-    def __init__(self, session: ZouSession) -> None:
-        self.session = session
-
     async def is_subscribed(self, task_id: str) -> bool:
+        # The server's answer only (never a stored one): the toggle that follows writes the opposite.
         return bool(await self.session.get(f"/data/user/tasks/{task_id}/subscribed"))
 
     async def subscribe(self, task_id: str) -> SubscriptionRecord:
@@ -59,12 +58,12 @@ class TaskSubscriptions:
         await self.session.delete(f"/actions/user/tasks/{task_id}/unsubscribe")
 
 
-class PreviewBackgrounds:
+class PreviewBackgrounds(Routes):
     """Upload an HDR background (a record, then its file) and choose the default one."""
 
-    def __init__(self, session: ZouSession) -> None:
-        self.session = session
-        self.collection: Collection[PreviewBackgroundFileRecord] = Collection(session, PREVIEW_BACKGROUNDS)
+    def __init__(self, session: ZouSession, reads: Reads | None = None) -> None:
+        super().__init__(session, reads)
+        self.collection: Collection[PreviewBackgroundFileRecord] = Collection(session, PREVIEW_BACKGROUNDS, reads)
 
     async def upload(self, name: str, path: Path, *, is_default: bool = False) -> PreviewBackgroundFileRecord:
         if path.suffix.lower() != ".hdr":
@@ -110,20 +109,20 @@ class EventQuery:
         return p
 
 
-class EventsLog:
+class EventsLog(Routes):
     """Who changed what, when: the studio's event log (managers read it, admins delete from it)."""
 
-    def __init__(self, session: ZouSession) -> None:
-        self.session = session
-        self.collection: Collection[EventRecord] = Collection(session, EVENTS)
+    def __init__(self, session: ZouSession, reads: Reads | None = None) -> None:
+        super().__init__(session, reads)
+        self.collection: Collection[EventRecord] = Collection(session, EVENTS, reads)
 
     async def last(self, query: EventQuery | None = None) -> list[EventRecord]:
         """Newest first."""
-        data = await self.session.get("/data/events/last", params=(query or EventQuery()).params())
+        data = await self.reads.get("/data/events/last", params=(query or EventQuery()).params())
         return cast(list[EventRecord], rows(data))
 
     async def names(self) -> list[str]:
-        data = await self.session.get("/data/events/names")
+        data = await self.reads.get("/data/events/names")
         return sorted({str(n) for n in data} if isinstance(data, list) else set())
 
     async def delete(self, event_id: str) -> None:
@@ -140,14 +139,11 @@ class Removal:
     found: bool  # False: Zou holds nothing with that ShotGrid id (the removal does nothing)
 
 
-class ShotgunImport:
+class ShotgunImport(Routes):
     """ShotGrid-import errors and the two removals (admins only)."""
 
-    def __init__(self, session: ZouSession) -> None:
-        self.session = session
-
     async def errors(self) -> list[ImportErrorRecord]:
-        return cast(list[ImportErrorRecord], rows(await self.session.get("/import/shotgun/errors")))
+        return cast(list[ImportErrorRecord], rows(await self.reads.get("/import/shotgun/errors")))
 
     async def delete_error(self, error_id: str) -> None:
         await self.session.delete(f"/import/shotgun/errors/{error_id}")
@@ -155,6 +151,7 @@ class ShotgunImport:
     async def describe_removal(self, kind: str, shotgun_id: int) -> Removal:
         """Name what `remove(kind, shotgun_id)` would remove, read from Zou, for the confirmation."""
         if kind == "project":
+            # What Zou holds now, never a stored answer: the confirmation names what will be deleted.
             found = rows(await self.session.get("/data/projects", params={"shotgun_id": str(shotgun_id)}))
             if found:
                 return Removal(kind, shotgun_id, f"project “{found[0].get('name')}” and everything in it "
@@ -195,24 +192,21 @@ class InstanceUse:
         return name or f"#{self.instance.get('number', 0)}"
 
 
-class AssetInstances:
+class AssetInstances(Routes):
     """An asset's instances (`/data/asset-instances`) and where each one is used."""
 
-    def __init__(self, session: ZouSession) -> None:
-        self.session = session
-
     async def instance(self, instance_id: str) -> AssetInstanceRecord:
-        return cast(AssetInstanceRecord, one(await self.session.get(f"/data/asset-instances/{instance_id}"),
+        return cast(AssetInstanceRecord, one(await self.reads.get(f"/data/asset-instances/{instance_id}"),
                                              "asset instance"))
 
     async def of_asset(self, asset_id: str) -> list[InstanceUse]:
         try:
-            found: list[dict[str, Any]] = rows(await self.session.get(
+            found: list[dict[str, Any]] = rows(await self.reads.get(
                 "/data/asset-instances", params={"asset_id": asset_id, "relations": "true"}))
         except E.PermissionDenied:
             # Only admins list the collection; a project member reads the asset's instances grouped by the
             # shot they are used in (one request, the same serialized instances without their `shots`).
-            by_shot = await self.session.get(f"/data/assets/{asset_id}/shot-asset-instances")
+            by_shot = await self.reads.get(f"/data/assets/{asset_id}/shot-asset-instances")
             merged: dict[str, dict[str, Any]] = {}
             for shot_id, group in (by_shot.items() if isinstance(by_shot, dict) else ()):
                 for item in group if isinstance(group, list) else ():

@@ -34,8 +34,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.api.files import NO_TREE_MESSAGE, NoFileTree, OutputFile, OutputRequest, SavePath, TaskFiles, WorkingFile
-from desktop.api.records import UserTask
+from desktop.api.files import (
+    NO_TREE_MESSAGE,
+    FileTask,
+    NoFileTree,
+    OutputFile,
+    OutputRequest,
+    SavePath,
+    TaskFiles,
+    WorkingFile,
+)
+from desktop.api.reads import Reads
 from desktop.api.session import ZouSession
 from desktop.asyncqt import TaskRunner
 from desktop.ui.panes.common import named
@@ -43,6 +52,22 @@ from desktop.ui.widgets import error_text
 
 if TYPE_CHECKING:
     from desktop.ui.downloads import DownloadsDock
+    from desktop.ui.main_window import MainWindow
+
+
+def open_where_to_save(window: MainWindow) -> WhereToSaveDialog | None:
+    """Edit > Where do I save?: for the task selected in My tasks when that tab is shown, else the detail's."""
+    if window.tabs.currentWidget() is window.my_tasks_pane:
+        found = window.my_tasks_pane.tabs.open_where_to_save()  # the tab's own button does the same
+        return found if isinstance(found, WhereToSaveDialog) else None
+    task = window.detail.selected_file_task()
+    if task is None:
+        window.statusBar().showMessage("Select a task first: Where do I save? answers for one task.", 6000)
+        return None
+    dialog = WhereToSaveDialog(window.session, task, reads=window.client.reads, downloads=window.downloads,
+                               parent=window)
+    dialog.show()
+    return dialog
 
 
 def _path_row(prefix: str, noun: str) -> tuple[QWidget, QLineEdit, QPushButton, QPushButton]:
@@ -60,15 +85,15 @@ def _path_row(prefix: str, noun: str) -> tuple[QWidget, QLineEdit, QPushButton, 
 
 
 class WhereToSaveDialog(QDialog):
-    def __init__(self, session: ZouSession, task: UserTask, *, downloads: DownloadsDock | None = None,
-                 parent: QWidget | None = None) -> None:
+    def __init__(self, session: ZouSession, task: FileTask, *, reads: Reads | None = None,
+                 downloads: DownloadsDock | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         named(self, "whereToSaveDialog", "Where do I save")
         self.setWindowTitle(f"Where do I save? · {task.entity_name} · {task.task_type_name}")
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.resize(760, 560)
         self.task, self.downloads = task, downloads
-        self.files = TaskFiles(session)
+        self.files = TaskFiles(session, reads)
         self.runner = TaskRunner(self)
         self.runner.failed.connect(self._on_failed)
         self.open_url: Callable[[QUrl], Any] = QDesktopServices.openUrl  # swapped by tests (no desktop)

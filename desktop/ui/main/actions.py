@@ -86,6 +86,8 @@ class MainActions:
         self.status_action.triggered.connect(edits.change_status)
         self.publish_action = self._action("&Publish…", "actionPublish", "Ctrl+Shift+P")
         self.publish_action.triggered.connect(window.publishing.publish)
+        self.where_to_save_action = self._action("&Where do I save?…", "actionWhereToSave")
+        self.where_to_save_action.triggered.connect(lambda: _where_to_save(window))
         self.casting_action = self._action("&Casting…", "actionCasting")
         self.casting_action.triggered.connect(edits.edit_casting)
         self.assign = AssignCommands(window.parts, edits)
@@ -152,8 +154,8 @@ class MainActions:
             self.edit_menu.addAction(action)
         self.edit_menu.addSeparator()
         for action in (self.edit_action, self.delete_action, self.bulk_edit_action, self.status_action,
-                       self.publish_action, self.casting_action, self.breakdown_action, self.assign_task_action,
-                       self.assign_selected_action, self.add_to_playlist_action):
+                       self.publish_action, self.where_to_save_action, self.casting_action, self.breakdown_action,
+                       self.assign_task_action, self.assign_selected_action, self.add_to_playlist_action):
             self.edit_menu.addAction(action)
         self.edit_menu.aboutToShow.connect(self.update)
 
@@ -191,6 +193,7 @@ class MainActions:
         w.detail.tasks.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         w.detail.tasks.addAction(self.status_action)
         w.detail.tasks.addAction(self.publish_action)
+        w.detail.tasks.addAction(self.where_to_save_action)
         w.detail.tasks.addAction(self.assign_task_action)
         w.my_tasks_pane.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         w.my_tasks_pane.table.addAction(self.publish_action)
@@ -217,6 +220,7 @@ class MainActions:
         self.status_action.setEnabled(has_project and w.detail.selected_task_id() is not None)
         self.publish_action.setEnabled(w.browse.context is not None and (
             w.detail.selected_task_id() is not None or w.tabs.currentWidget() is w.my_tasks_pane))
+        self.where_to_save_action.setEnabled(self.publish_action.isEnabled())  # the same task, asked about
         self.assign_task_action.setEnabled(has_project and w.detail.selected_task_id() is not None)
         self.assign_selected_action.setEnabled(has_project and pane is not None)
         for action in (self.export_shots_action, self.export_assets_action, self.export_casting_action):
@@ -229,3 +233,9 @@ class MainActions:
         self.studio_action.setEnabled(studio_launch.may_open_studio(w))
         self.edit_menu.setEnabled(has_project)
         w.offline.restrict(self)  # offline: writes disabled, with the reason
+
+
+def _where_to_save(window: MainWindow) -> None:
+    from desktop.ui.files.where_to_save import open_where_to_save  # its dialog is built at first use
+
+    open_where_to_save(window)

@@ -61,7 +61,7 @@ class AssetInstancesBox(QWidget):
         browse = self.browse
         assert browse is not None
         try:
-            uses = await AssetInstances(browse.session).of_asset(asset_id)
+            uses = await AssetInstances(browse.session, browse.client.reads).of_asset(asset_id)
             names = await self._names(uses, known)
         except E.ZouError as exc:
             if self.runner.is_current(LOAD_KEY):

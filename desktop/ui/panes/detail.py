@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.api.changes import Changes
+from desktop.api.files import FileTask
 from desktop.models.lists import CastingModel, CommentsModel, EntityTasksModel
 from desktop.models.lookups import Lookups, display_text
 from desktop.models.roles import Role
@@ -365,6 +366,17 @@ class DetailPane(QWidget):
     def selected_task_id(self) -> str | None:
         record = self.tasks_model.record(self.tasks.currentIndex().row())
         return str(record.get("id")) if isinstance(record, dict) and record.get("id") else None
+
+    def selected_file_task(self) -> FileTask | None:
+        """The selected task as "Where do I save?" asks Zou about it (ids) and shows it (names)."""
+        record = self.tasks_model.record(self.tasks.currentIndex().row())
+        if not isinstance(record, dict) or not record.get("id") or not self.entity_id:
+            return None
+        project_id = str(record.get("project_id") or self.entity.get("project_id") or "")
+        project = self.browse.project_by_id(project_id) if self.browse is not None else None
+        task_type_id = str(record.get("task_type_id") or "")
+        return FileTask(str(record["id"]), project_id, project.name if project is not None else "",
+                        self.entity_id, self.title.text(), task_type_id, self.lookups.task_type_name(task_type_id))
 
     def select_task(self, task_id: str) -> bool:
         row = self.tasks_model.row_of_task(task_id)

@@ -242,8 +242,10 @@ class TaskTabs(QTabWidget):
         task = self.selected_task()
         if self.browse is None or task is None:
             return None
+        from desktop.api.files import FileTask
         from desktop.ui.files.where_to_save import WhereToSaveDialog
 
-        dialog = WhereToSaveDialog(self.browse.session, task, downloads=self.downloads, parent=self)
+        dialog = WhereToSaveDialog(self.browse.session, FileTask.of(task), reads=self.browse.client.reads,
+                                   downloads=self.downloads, parent=self)
         dialog.show()
         return dialog

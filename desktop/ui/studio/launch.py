@@ -33,7 +33,7 @@ def open_studio_window(window: MainWindow) -> StudioWindow:
         return existing
     detail = window.detail
     entities = {detail.entity_id: detail.title.text()} if detail.entity_id else {}
-    studio = StudioWindow(StudioData(window.session), names_from_context(window.browse.context),
+    studio = StudioWindow(StudioData(window.session, window.client.reads), names_from_context(window.browse.context),
                           entities=entities, task_id=detail.selected_task_id() or "", parent=window)
     studio.show()
     return studio
