@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
-from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -17,27 +15,22 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.api import errors as E
 from desktop.api.studio import EventQuery, StudioData
 from desktop.api.studio import families as F
-from desktop.asyncqt import TaskRunner
+from desktop.api.studio.records import EventRecord
 from desktop.ui.panes.common import named
 from desktop.ui.studio.common import confirm
+from desktop.ui.studio.record_page import RecordPage
 from desktop.ui.studio.records_model import RecordTable, RecordTableModel, RefNames
-from desktop.ui.widgets import MessageLabel, error_text
+from desktop.ui.widgets import MessageLabel
 
 LOAD_KEY = "events"
 
 
-class EventsView(QWidget):
-    loaded = Signal()
-
+class EventsView(RecordPage):
     def __init__(self, studio: StudioData, names: RefNames, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(studio, LOAD_KEY, parent)
         named(self, "eventsView", "Events log")
-        self.studio = studio
-        self.runner = TaskRunner(self)
-        self.confirm_box: QMessageBox | None = None
         self._names_loaded = False
         self.type_filter = named(QComboBox(), "eventsTypeFilter", "Event type")
         self.type_filter.addItem("All types", "")
@@ -84,32 +77,18 @@ class EventsView(QWidget):
         except ValueError as exc:
             self.message.show_message(str(exc), "error")  # the filters stay as typed
             return
-        self.runner.run(self._load(query), key=LOAD_KEY)
+        self.runner.run(self.show_records(self._events(query), lambda n: f"{n} event(s)." if n else
+                                          "No event matches."), key=LOAD_KEY)
 
-    async def _load(self, query: EventQuery) -> None:
-        try:
-            if not self._names_loaded:
-                for name in await self.studio.events.names():
-                    self.type_filter.addItem(name, name)
-                self._names_loaded = True
-            events = await self.studio.events.last(query)
-        except E.ZouError as exc:
-            if self.runner.is_current(LOAD_KEY):
-                self.model.set_records([])
-                self.message.show_message(error_text(exc), "error")
-                self.loaded.emit()
-            return
-        if not self.runner.is_current(LOAD_KEY):
-            return
-        self.model.set_records(events)
-        self.message.show_message(f"{len(events)} event(s)." if events else "No event matches.", "info")
-        self.loaded.emit()
+    async def _events(self, query: EventQuery) -> list[EventRecord]:
+        if not self._names_loaded:  # the type filter's choices, once
+            for name in await self.studio.events.names():
+                self.type_filter.addItem(name, name)
+            self._names_loaded = True
+        return await self.studio.events.last(query)
 
     def select_event(self, event_id: str) -> bool:
         return self.table.select_record(event_id)
-
-    def selected(self) -> dict[str, Any] | None:
-        return self.table.selected()
 
     def delete_selected(self) -> QMessageBox | None:
         event = self.selected()
@@ -122,13 +101,4 @@ class EventsView(QWidget):
         return self.confirm_box
 
     def _start_delete(self, event_id: str) -> None:
-        self.runner.run(self._delete(event_id))
-
-    async def _delete(self, event_id: str) -> None:
-        try:
-            await self.studio.events.delete(event_id)
-        except E.ZouError as exc:
-            self.message.show_message(error_text(exc), "error")
-            self.loaded.emit()
-            return
-        self.reload()
+        self.runner.run(self.delete_then_reload(self.studio.events.delete(event_id)))

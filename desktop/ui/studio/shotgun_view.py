@@ -20,9 +20,9 @@ from PySide6.QtWidgets import (
 from desktop.api import errors as E
 from desktop.api.studio import Removal, StudioData
 from desktop.api.studio.families import FieldSpec
-from desktop.asyncqt import TaskRunner
 from desktop.ui.panes.common import named
 from desktop.ui.studio.common import confirm
+from desktop.ui.studio.record_page import RecordPage
 from desktop.ui.studio.records_model import RecordTable, RecordTableModel
 from desktop.ui.widgets import MessageLabel, error_text
 
@@ -31,16 +31,12 @@ ERROR_COLUMNS = (FieldSpec("created_at", "When"), FieldSpec("source", "Source"),
 LOAD_KEY = "shotgun-errors"
 
 
-class ShotgunView(QWidget):
-    loaded = Signal()
+class ShotgunView(RecordPage):
     removed = Signal(str)  # what was said after a removal
 
     def __init__(self, studio: StudioData, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(studio, LOAD_KEY, parent)
         named(self, "shotgunView", "ShotGrid import")
-        self.studio = studio
-        self.runner = TaskRunner(self)
-        self.confirm_box: QMessageBox | None = None
         self.model = RecordTableModel(ERROR_COLUMNS, parent=self)
         self.table = RecordTable(self.model, "shotgunErrorsTable", "ShotGrid import errors")
         self.reload_button = named(QPushButton("Reload"), "shotgunReload", "Reload the import errors")
@@ -75,28 +71,11 @@ class ShotgunView(QWidget):
         self.remove_button.clicked.connect(self.ask_removal)
 
     def reload(self) -> None:
-        self.runner.run(self._load(), key=LOAD_KEY)
-
-    async def _load(self) -> None:
-        try:
-            errors = await self.studio.shotgun.errors()
-        except E.ZouError as exc:
-            if self.runner.is_current(LOAD_KEY):
-                self.model.set_records([])
-                self.message.show_message(error_text(exc), "error")
-                self.loaded.emit()
-            return
-        if not self.runner.is_current(LOAD_KEY):
-            return
-        self.model.set_records(errors)
-        self.message.show_message(f"{len(errors)} import error(s)." if errors else "No import error.", "info")
-        self.loaded.emit()
+        self.runner.run(self.show_records(self.studio.shotgun.errors(), lambda n: f"{n} import error(s)." if n
+                                          else "No import error."), key=LOAD_KEY)
 
     def select_error(self, error_id: str) -> bool:
         return self.table.select_record(error_id)
-
-    def selected(self) -> dict[str, Any] | None:
-        return self.table.selected()
 
     def delete_selected(self) -> QMessageBox | None:
         error = self.selected()
@@ -107,20 +86,12 @@ class ShotgunView(QWidget):
         what = f"{data.get('type', 'entity')} {data.get('id', '')}".strip()
         self.confirm_box = confirm(self, "shotgunConfirm", "Delete import error",
                                    f"Delete the import error of {what}? The error is forgotten; nothing "
-                                   "else changes.", "Delete", lambda: self._run(self._delete(str(error["id"]))))
+                                   "else changes.", "Delete", lambda: self._run(
+                                       self.delete_then_reload(self.studio.shotgun.delete_error(str(error["id"])))))
         return self.confirm_box
 
     def _run(self, coro: Any) -> None:
         self.runner.run(coro)
-
-    async def _delete(self, error_id: str) -> None:
-        try:
-            await self.studio.shotgun.delete_error(error_id)
-        except E.ZouError as exc:
-            self.message.show_message(error_text(exc), "error")
-            self.loaded.emit()
-            return
-        self.reload()
 
     # ------------------------------------------------------------------ removals
     def ask_removal(self) -> None:
