@@ -10,7 +10,8 @@ JSON template per mode: working, output, preview): Slate never evaluates the tem
 * output file: `POST /data/entities/{id}/output-file-path`, and for an asset instance in a shot
   `POST /data/asset-instances/{id}/entities/{shot id}/output-file-path` (output_type_id, task_type_id,
   name, mode, representation, revision, extension, separator) -> `{"folder_path", "file_name"}`;
-* lists: `GET /data/tasks/{id}/working-files`, `GET /data/entities/{id}/output-files?task_type_id=`.
+* lists: `GET /data/tasks/{id}/working-files`, `GET /data/entities/{id}/output-files?task_type_id=`, and the
+  asset instances cast in a shot, `GET /data/shots/{id}/asset-instances`.
 
 A project without a file tree makes Zou answer 400 "No tree can be found for given project." (its
 `MalformedFileTreeException`): that becomes `NoFileTree`, a sentence for the user rather than an error.
@@ -27,6 +28,7 @@ from desktop.api import errors as E
 from desktop.api.reads import Routes
 from desktop.api.records import UserTask
 
+NO_TEMPLATE_MESSAGE = "The project's file tree has no template for this kind of entity."
 NO_TREE_MESSAGE = ("This project has no file tree yet, so Zou cannot say where files go. "
                    "Ask a production manager to set one in the project's settings.")
 
@@ -43,11 +45,12 @@ class FileTask:
     entity_name: str
     task_type_id: str
     task_type_name: str
+    is_shot: bool = False  # a shot's task: its cast asset instances have output paths of their own
 
     @classmethod
     def of(cls, task: UserTask) -> FileTask:
         return cls(task.id, task.project_id, task.project_name, task.entity_id, task.entity_name,
-                   task.task_type_id, task.task_type_name)
+                   task.task_type_id, task.task_type_name, is_shot=task.entity_type_name == "Shot")
 
 
 class NoFileTree(E.ZouError):
@@ -79,6 +82,20 @@ class Software:
     def from_json(cls, d: Mapping[str, Any]) -> Software:
         return cls(id=_s(d, "id"), name=_s(d, "name"), short_name=_s(d, "short_name"),
                    file_extension=_s(d, "file_extension"))
+
+
+@dataclass(frozen=True)
+class ShotInstance:
+    """An asset instance cast in a shot (`sword_0001`: Zou names it after its asset and number)."""
+
+    id: str
+    asset_id: str
+    name: str
+    number: int
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> ShotInstance:
+        return cls(id=_s(d, "id"), asset_id=_s(d, "asset_id"), name=_s(d, "name"), number=_i(d, "number"))
 
 
 @dataclass(frozen=True)
@@ -192,6 +209,15 @@ class TaskFiles(Routes):
         data = await self._path_call(path, request.body())
         return SavePath(folder=_s(data, "folder_path"), name=_s(data, "file_name"), separator=request.separator)
 
+    async def shot_instances(self, shot_id: str) -> list[ShotInstance]:
+        """The asset instances cast in a shot (`GET /data/shots/{id}/asset-instances`: grouped by asset)."""
+        data = await self.reads.get(f"/data/shots/{shot_id}/asset-instances")
+        if not isinstance(data, dict):
+            raise E.ProtocolError("Unexpected answer for a shot's asset instances.")
+        found = [ShotInstance.from_json(d) for group in data.values() if isinstance(group, list)
+                 for d in group if isinstance(d, dict)]
+        return sorted(found, key=lambda i: (i.name.lower(), i.number))
+
     async def working_files(self, task_id: str) -> list[WorkingFile]:
         """Every working file of a task, newest revision first within each name."""
         data = await self.reads.get(f"/data/tasks/{task_id}/working-files")
@@ -208,9 +234,13 @@ class TaskFiles(Routes):
         try:
             data = await self.session.post(path, body)
         except E.ValidationError as exc:
-            # Zou's MalformedFileTreeException: no tree, or no entry for this mode or entity kind.
+            # Zou's MalformedFileTreeException: no tree, or no entry for this mode ("... tree"), or no template
+            # for this kind of entity (raised bare: a 400 whose message is empty).
+            said = exc.body.get("message") if isinstance(exc.body, dict) else None
             if "tree" in str(exc).lower():
                 raise NoFileTree(NO_TREE_MESSAGE, status=exc.status, body=exc.body) from exc
+            if said == "":
+                raise NoFileTree(NO_TEMPLATE_MESSAGE, status=exc.status, body=exc.body) from exc
             raise
         if not isinstance(data, dict):
             raise E.ProtocolError("Unexpected answer for a file path.")

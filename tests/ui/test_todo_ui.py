@@ -21,6 +21,7 @@ from PySide6.QtGui import QGuiApplication
 from pytestqt.qtbot import QtBot
 
 from desktop.api.downloads import Status
+from desktop.api.files import NO_TEMPLATE_MESSAGE
 from desktop.models.lists import MyTasksModel
 from desktop.models.roles import FOREGROUND
 from desktop.ui.files.where_to_save import WhereToSaveDialog
@@ -49,9 +50,10 @@ class Production:
     working_bytes: bytes
 
 
-def tree(mount: Path) -> dict[str, Any]:
-    """A file tree in Zou's format rooted in a local folder (so "Open folder" has a folder to open)."""
-    return {
+def tree(mount: Path, *, instances: bool = False) -> dict[str, Any]:
+    """A file tree in Zou's format rooted in a local folder (so "Open folder" has a folder to open); with
+    `instances`, output templates for the asset instances cast in a shot too."""
+    made = {
         "working": {"mountpoint": str(mount), "root": "prod",
                     "folder_path": {"shot": "<Project>/<Sequence>/<Shot>/<TaskType>/<Software>", "style": "lowercase"},
                     "file_name": {"shot": "<Project>_<Shot>_<TaskType>_<Name>_v<Version>", "style": "lowercase"}},
@@ -59,6 +61,11 @@ def tree(mount: Path) -> dict[str, Any]:
                    "folder_path": {"shot": "<Project>/<Sequence>/<Shot>/<OutputType>", "style": "lowercase"},
                    "file_name": {"shot": "<Project>_<Shot>_<OutputType>_<Name>_v<Version>", "style": "lowercase"}},
     }
+    if instances:
+        made["output"]["folder_path"]["instance"] = ("<Project>/<Sequence>/<TemporalEntity>/<Asset>"
+                                                     "/instance_<Instance.number>")
+        made["output"]["file_name"]["instance"] = "<Project>_<TemporalEntity>_<Instance.name>_<Name>_v<Version>"
+    return made
 
 
 @pytest.fixture(scope="module")
@@ -302,6 +309,9 @@ def test_where_to_save_from_the_detail_pane(open_window: Callable[..., OpenWindo
     window.main_actions.update()
     assert not action.isEnabled()  # no task picked yet
     shot_id, anim = p.shots["SQ01/SH010"], p.tasks[("SQ01/SH010", "Animation")]
+    instance = zou_admin.post("/data/asset-instances", {"asset_id": p.assets["Sword"], "name": "sword_0001",
+                                                        "number": 1, "description": ""})
+    zou_admin.post(f"/data/shots/{shot_id}/asset-instances", {"asset_instance_id": instance["id"]})
     window.open_entity("shot", shot_id)
     qtbot.waitUntil(lambda: window.detail.entity_id == shot_id and window.detail.select_task(anim), timeout=WAIT_MS)
     window.main_actions.update()
@@ -317,5 +327,22 @@ def test_where_to_save_from_the_detail_pane(open_window: Callable[..., OpenWindo
                           {"name": "main", "software_id": software.id, "revision": 0})
     assert dialog.working_field.text() == f"{want['path']}/{want['name']}{software.file_extension}"
     assert dialog.working_table.rowCount() == 1  # the seeded working file, read through the window's cache
+    # The shot's asset instance has an output path of its own: Zou's answer for the instance in the shot.
+    assert dialog.form.isRowVisible(dialog.instance)
+    shot_output = dialog.output_field.text()
+    dialog.instance.setCurrentIndex(dialog.instance.findText("Asset instance sword_0001"))
+    # This tree has no template for instances yet: said in the field, not as an error.
+    qtbot.waitUntil(lambda: dialog.output_field.placeholderText() == NO_TEMPLATE_MESSAGE, timeout=WAIT_MS)
+    assert dialog.output_field.text() == "" and dialog.output_path is None and dialog.status.text() == ""
+    zou_admin.put(f"/data/projects/{p.id}", {"file_tree": tree(production.mount, instances=True)})
+    dialog.instance.setCurrentIndex(0)
+    qtbot.waitUntil(lambda: dialog.output_field.text() == shot_output, timeout=WAIT_MS)
+    dialog.instance.setCurrentIndex(dialog.instance.findText("Asset instance sword_0001"))
+    want_out = zou_admin.post(f"/data/asset-instances/{instance['id']}/entities/{shot_id}/output-file-path",
+                              {"output_type_id": dialog.output_type.currentData().id,
+                               "task_type_id": p.task_types["Animation"], "name": "main", "revision": 0})
+    qtbot.waitUntil(lambda: dialog.output_field.text() == f"{want_out['folder_path']}/{want_out['file_name']}",
+                    timeout=WAIT_MS)
+    assert dialog.output_field.text() != shot_output and "instance_0001" in dialog.output_field.text()
     assert window.client.cache is not None and dialog.files.reads is window.client.cache
     dialog.close()

@@ -35,12 +35,14 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.api.files import (
+    NO_TEMPLATE_MESSAGE,
     NO_TREE_MESSAGE,
     FileTask,
     NoFileTree,
     OutputFile,
     OutputRequest,
     SavePath,
+    ShotInstance,
     TaskFiles,
     WorkingFile,
 )
@@ -117,12 +119,18 @@ class WhereToSaveDialog(QDialog):
         self.revision.setRange(0, 9999)
         self.revision.setSpecialValueText("next")
         self.name = named(QLineEdit("main"), "whereToSaveName", "Name")
+        # A shot's output, or the output of an asset instance cast in it (its own route and path).
+        self.instance = named(QComboBox(), "whereToSaveInstance", "Output of")
+        self.instance.addItem("This shot" if task.is_shot else "This entity", None)
         form = QFormLayout()
         form.addRow("Software", self.software)
         form.addRow("Output type", self.output_type)
         form.addRow("Representation", self.representation)
         form.addRow("Revision", self.revision)
         form.addRow("Name", self.name)
+        form.addRow("Output of", self.instance)
+        form.setRowVisible(self.instance, False)  # shown when the shot has asset instances
+        self.form = form
         self.fields_box = QGroupBox("Ask the file tree for")
         self.fields_box.setLayout(form)
 
@@ -178,6 +186,7 @@ class WhereToSaveDialog(QDialog):
             lambda: self.download_button.setEnabled(self._selected_working() is not None))
         self.software.currentIndexChanged.connect(lambda _i: self.refresh_working_path())
         self.output_type.currentIndexChanged.connect(lambda _i: self.refresh_output_path())
+        self.instance.currentIndexChanged.connect(lambda _i: self.refresh_output_path())
         self.representation.editingFinished.connect(self.refresh_output_path)
         self.name.editingFinished.connect(self.refresh_paths)
         self.revision.valueChanged.connect(lambda _v: self.refresh_paths())
@@ -208,10 +217,21 @@ class WhereToSaveDialog(QDialog):
         working, output = await asyncio.gather(
             self.files.working_files(self.task.id),
             self.files.output_files(self.task.entity_id, self.task.task_type_id))
+        if self.task.is_shot:
+            self._set_instances(await self.files.shot_instances(self.task.entity_id))
         self.working_rows, self.output_rows = working, output
         self._fill(self.working_table, [[w.name, str(w.revision), w.comment, w.path] for w in working])
         self._fill(self.output_table, [[o.name, o.representation, str(o.revision), o.path] for o in output])
         self.download_button.setEnabled(self._selected_working() is not None)
+
+    def _set_instances(self, instances: list[ShotInstance]) -> None:
+        self.instance.blockSignals(True)
+        while self.instance.count() > 1:
+            self.instance.removeItem(1)
+        for item in instances:
+            self.instance.addItem(f"Asset instance {item.name}", item)
+        self.instance.blockSignals(False)
+        self.form.setRowVisible(self.instance, bool(instances))
 
     @staticmethod
     def _fill(table: QTableWidget, rows: list[list[str]]) -> None:
@@ -263,17 +283,27 @@ class WhereToSaveDialog(QDialog):
         request = OutputRequest(output_type_id=output_type.id, task_type_id=self.task.task_type_id,
                                 name=self.name.text().strip() or "main",
                                 representation=self.representation.text().strip(), revision=self.revision.value())
-        path = await self.files.output_file_path(self.task.entity_id, request)
+        instance = self.instance.currentData()
+        if isinstance(instance, ShotInstance):
+            path = await self.files.instance_output_file_path(instance.id, self.task.entity_id, request)
+        else:
+            path = await self.files.output_file_path(self.task.entity_id, request)
         if self.runner.is_current("output"):
             self.output_path = path
             self.output_field.setText(path.full)
 
     def _on_failed(self, key: str, exc: object) -> None:
         if isinstance(exc, NoFileTree):
-            # The tree exists but lacks this mode (a tree with a working part only, say).
+            # The tree exists but lacks this mode (a tree with a working part only, say), or a template for
+            # this kind of entity (an asset instance, say).
             field = self.working_field if key == "working" else self.output_field
             field.clear()
-            field.setPlaceholderText(f"The project's file tree has no {key} part")
+            field.setPlaceholderText(exc.message if exc.message == NO_TEMPLATE_MESSAGE
+                                     else f"The project's file tree has no {key} part")
+            if key == "output":
+                self.output_path = None
+            else:
+                self.working_path = None
             return
         text = error_text(exc) if isinstance(exc, BaseException) else str(exc)
         what = {"load": "load this task's files", "working": "get the working file path",

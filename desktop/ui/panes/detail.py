@@ -376,7 +376,8 @@ class DetailPane(QWidget):
         project = self.browse.project_by_id(project_id) if self.browse is not None else None
         task_type_id = str(record.get("task_type_id") or "")
         return FileTask(str(record["id"]), project_id, project.name if project is not None else "",
-                        self.entity_id, self.title.text(), task_type_id, self.lookups.task_type_name(task_type_id))
+                        self.entity_id, self.title.text(), task_type_id, self.lookups.task_type_name(task_type_id),
+                        is_shot=self.kind == "shot")
 
     def select_task(self, task_id: str) -> bool:
         row = self.tasks_model.row_of_task(task_id)
