@@ -10,6 +10,8 @@ JSON template per mode: working, output, preview): Slate never evaluates the tem
 * output file: `POST /data/entities/{id}/output-file-path`, and for an asset instance in a shot
   `POST /data/asset-instances/{id}/entities/{shot id}/output-file-path` (output_type_id, task_type_id,
   name, mode, representation, revision, extension, separator) -> `{"folder_path", "file_name"}`;
+* a new working file: `POST /data/tasks/{id}/working-files/new` (the revision registered, its path from the
+  tree; Zou assigns the task to the caller), then its bytes: `POST /data/working-files/{id}/file` (multipart);
 * lists: `GET /data/tasks/{id}/working-files`, `GET /data/entities/{id}/output-files?task_type_id=`, and the
   asset instances cast in a shot, `GET /data/shots/{id}/asset-instances`.
 
@@ -22,9 +24,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from desktop.api import errors as E
+from desktop.api.editing.base import ProgressFn
+from desktop.api.editing.tasks import Attachment, stream_multipart
 from desktop.api.reads import Routes
 from desktop.api.records import UserTask
 
@@ -229,6 +234,26 @@ class TaskFiles(Routes):
         rows = [OutputFile.from_json(d)
                 for d in _dicts(await self.reads.get(f"/data/entities/{entity_id}/output-files", params=params))]
         return sorted(rows, key=lambda o: (o.name.lower(), o.representation, -o.revision))
+
+    async def new_working_file(self, task_id: str, *, software_id: str | None = None, name: str = "main",
+                               revision: int = 0, comment: str = "", separator: str = "/") -> WorkingFile:
+        """Register a working-file revision of a task; Zou computes its path from the tree (revision 0: the next
+        one of that name) and also assigns the task to whoever registers it. Nothing is uploaded yet."""
+        body: dict[str, Any] = {"name": name, "mode": "working", "revision": revision, "comment": comment,
+                                "sep": separator}
+        if software_id:
+            body["software_id"] = software_id
+        return WorkingFile.from_json(await self._path_call(f"/data/tasks/{task_id}/working-files/new", body))
+
+    async def upload_working_file(self, working_file_id: str, source: Path,
+                                  on_progress: ProgressFn | None = None) -> WorkingFile:
+        """Send the file's bytes to a registered revision (streamed from disk; never re-sent by itself: a retry
+        is the caller's, onto the same revision)."""
+        data = await stream_multipart(self.session, f"/data/working-files/{working_file_id}/file", {},
+                                      [Attachment.from_path(source)], on_progress)
+        if not isinstance(data, dict):
+            raise E.ProtocolError("Unexpected answer to a working file upload.")
+        return WorkingFile.from_json(data)
 
     async def _path_call(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         try:

@@ -22,12 +22,14 @@ from pytestqt.qtbot import QtBot
 
 from desktop.api.downloads import Status
 from desktop.api.files import NO_TEMPLATE_MESSAGE
+from desktop.localzou import LocalZou
 from desktop.models.lists import MyTasksModel
 from desktop.models.roles import FOREGROUND
-from desktop.ui.files.where_to_save import WhereToSaveDialog
+from desktop.ui.files.where_to_save import WhereToSaveDialog, open_where_to_save
 from desktop.ui.main_window import TAB_MY_TASKS, TAB_SHOTS, MainWindow
 from desktop.ui.panes.task_tabs import TAB_DONE, TAB_TO_CHECK
 from desktop.ui.timelog import TimeLogDialog
+from tests.faults.proxy import FaultProxy
 from tests.helpers.seed import SeededProject, by_name, seed_small_project
 from tests.helpers.ui_names import named_widgets
 from tests.helpers.zou import TestUser, ZouAdmin, unique
@@ -345,4 +347,46 @@ def test_where_to_save_from_the_detail_pane(open_window: Callable[..., OpenWindo
                     timeout=WAIT_MS)
     assert dialog.output_field.text() != shot_output and "instance_0001" in dialog.output_field.text()
     assert window.client.cache is not None and dialog.files.reads is window.client.cache
+    dialog.close()
+
+
+def test_save_a_new_working_file_revision_survives_a_cut_upload(
+        open_window: Callable[..., OpenWindow], production: Production, qtbot: QtBot, zou_server: LocalZou,
+        zou_admin: ZouAdmin, tmp_path: Path) -> None:
+    """A file saved as a new revision: registered once (Zou's path for it), uploaded; a cut upload keeps the
+    registered revision and the next save sends the same file to it, never a second revision."""
+    p = production.project
+    layout = p.tasks[("SQ01/SH010", "Layout")]
+    source = tmp_path / "layout.blend"
+    source.write_bytes(os.urandom(200_000))
+    before = zou_admin.get(f"/data/tasks/{layout}/working-files")
+    with FaultProxy(zou_server.url) as proxy:
+        window = open_window(p.artist, project_id=p.id, url=proxy.url, wait_for=("shot",)).window
+        shot_id = p.shots["SQ01/SH010"]
+        window.open_entity("shot", shot_id)
+        qtbot.waitUntil(lambda: window.detail.entity_id == shot_id and window.detail.select_task(layout),
+                        timeout=WAIT_MS)
+        dialog = open_where_to_save(window)
+        assert isinstance(dialog, WhereToSaveDialog)
+        qtbot.waitUntil(lambda: dialog.save_button.isEnabled() and bool(dialog.working_field.text()),
+                        timeout=WAIT_MS)
+        next_path = dialog.working_field.text()
+        dialog.comment.setText("first blocking")
+        proxy.set_mode("cut", path="/data/working-files/", method="POST", times=1)
+        task = dialog.save_working_file(source)
+        assert task is not None
+        qtbot.waitUntil(lambda: "Could not save the working file" in dialog.status.text(), timeout=WAIT_MS)
+        assert "is registered: Save again sends the file to it" in dialog.status.text()
+        assert dialog.pending is not None and dialog.save_button.isEnabled()
+        qtbot.waitUntil(lambda: not dialog.runner.busy, timeout=WAIT_MS)
+        dialog.save_working_file(source)
+        qtbot.waitUntil(lambda: dialog.status.text().startswith("Saved layout.blend"), timeout=WAIT_MS)
+        assert proxy.count(f"/data/tasks/{layout}/working-files/new", method="POST") == 1
+    after = zou_admin.get(f"/data/tasks/{layout}/working-files")
+    (new,) = [w for w in after if w["id"] not in {b["id"] for b in before}]
+    assert dialog.pending is None and new["comment"] == "first blocking"
+    assert next_path.startswith(new["path"])  # the path the dialog showed is where Zou put it
+    r = zou_admin.http.get(f"/data/working-files/{new['id']}/file")
+    assert r.status_code == 200 and r.content == source.read_bytes()
+    assert dialog.working_table.rowCount() == len(after)
     dialog.close()

@@ -17,7 +17,7 @@ from desktop.api import errors as E
 from desktop.api.editing.base import EditorBase, ProgressFn, as_dict, reword_denied
 from desktop.api.editing.bulk import BulkProgress, BulkReport, run_bulk
 from desktop.api.editing.undo import UndoEntry
-from desktop.api.session import decode_json
+from desktop.api.session import ZouSession, decode_json
 
 # Uploads may take long: no read/write timeout while the body is sent and Zou stores the files.
 UPLOAD_TIMEOUT = httpx.Timeout(connect=10.0, read=None, write=None, pool=15.0)
@@ -106,6 +106,41 @@ def attachment_url(attachment: Mapping[str, Any]) -> str:
     return f"/data/attachment-files/{attachment.get('id')}/file/{attachment.get('name')}"
 
 
+async def stream_multipart(session: ZouSession, path: str, form: Mapping[str, str], attachments: Sequence[Attachment],
+                       on_progress: ProgressFn | None, *, params: Mapping[str, str] | None = None) -> Any:
+    """POST files as one multipart body, streamed from disk (a 500 MB movie is never read into memory),
+    reporting `(sent, total)` bytes. Never retried once the body started (see `comment_task`)."""
+    total = sum(a.size for a in attachments)
+    readers: list[_CountingReader] = []
+    last = -1
+
+    def report() -> None:
+        nonlocal last
+        sent = min(total, sum(r.sent for r in readers))
+        if on_progress is not None and sent != last:
+            last = sent
+            on_progress(sent, total)
+
+    files: list[tuple[str, tuple[str, Any, str]]] = []
+    try:
+        for i, a in enumerate(attachments):
+            reader = _CountingReader(a.open(), report)
+            readers.append(reader)
+            files.append(("file" if i == 0 else f"file-{i}", (a.name, reader, a.content_type)))
+        if on_progress is not None:
+            on_progress(0, total)
+        # No overall deadline either: a big attachment on a slow link takes as long as it takes (the
+        # answer, a comment, is still capped like any JSON body).
+        response = await session.request("POST", path, files=files, data=dict(form), params=params,
+                                     timeout=UPLOAD_TIMEOUT, deadline=None)
+    finally:
+        for r in readers:
+            r.close()
+    if on_progress is not None:
+        on_progress(total, total)
+    return decode_json(response)
+
+
 @dataclass(frozen=True)
 class BulkTask:
     task_id: str
@@ -187,37 +222,7 @@ class TaskOps(EditorBase):
     async def multipart_upload(self, path: str, form: Mapping[str, str], attachments: Sequence[Attachment],
                                on_progress: ProgressFn | None, *,
                                params: Mapping[str, str] | None = None) -> Any:
-        """POST files as one multipart body, streamed from disk (a 500 MB movie is never read into memory),
-        reporting `(sent, total)` bytes. Never retried once the body started (see `comment_task`)."""
-        total = sum(a.size for a in attachments)
-        readers: list[_CountingReader] = []
-        last = -1
-
-        def report() -> None:
-            nonlocal last
-            sent = min(total, sum(r.sent for r in readers))
-            if on_progress is not None and sent != last:
-                last = sent
-                on_progress(sent, total)
-
-        files: list[tuple[str, tuple[str, Any, str]]] = []
-        try:
-            for i, a in enumerate(attachments):
-                reader = _CountingReader(a.open(), report)
-                readers.append(reader)
-                files.append(("file" if i == 0 else f"file-{i}", (a.name, reader, a.content_type)))
-            if on_progress is not None:
-                on_progress(0, total)
-            # No overall deadline either: a big attachment on a slow link takes as long as it takes (the
-            # answer, a comment, is still capped like any JSON body).
-            response = await self.session.request("POST", path, files=files, data=dict(form), params=params,
-                                                  timeout=UPLOAD_TIMEOUT, deadline=None)
-        finally:
-            for r in readers:
-                r.close()
-        if on_progress is not None:
-            on_progress(total, total)
-        return decode_json(response)
+        return await stream_multipart(self.session, path, form, attachments, on_progress, params=params)
 
     async def bulk_set_status(self, tasks: Sequence[BulkTask], status_id: str, text: str = "", *,
                               on_progress: BulkProgress | None = None, concurrency: int = 4) -> BulkReport:

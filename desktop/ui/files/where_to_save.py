@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QUrl
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -156,11 +158,25 @@ class WhereToSaveDialog(QDialog):
             table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         self.download_button = named(QPushButton("Download"), "whereToSaveDownload", "Download the working file")
         self.download_button.setEnabled(False)
+        # A new revision from a file on this computer: registered with the fields above (Zou names and
+        # places it), then its bytes uploaded onto it.
+        self.comment = named(QLineEdit(), "whereToSaveComment", "Working file comment")
+        self.comment.setPlaceholderText("What changed in this revision (optional)")
+        self.save_button = named(QPushButton("Save a new revision…"), "whereToSaveNewWorking",
+                                 "Save a file as a new working file revision")
+        self.save_button.setToolTip("Registers the next revision of this name with Zou (which also assigns you "
+                                    "to the task) and uploads the chosen file to it.")
+        self.save_button.setEnabled(False)
+        self.pending: WorkingFile | None = None  # registered, its upload not done yet: a retry goes on there
+        working_actions = QHBoxLayout()
+        working_actions.addWidget(self.comment, 1)
+        working_actions.addWidget(self.save_button)
+        working_actions.addWidget(self.download_button)
         files_box = QGroupBox("This task's files")
         files_layout = QVBoxLayout(files_box)
         files_layout.addWidget(QLabel("Working files"))
         files_layout.addWidget(self.working_table, 1)
-        files_layout.addWidget(self.download_button, 0, Qt.AlignmentFlag.AlignRight)
+        files_layout.addLayout(working_actions)
         files_layout.addWidget(QLabel("Output files"))
         files_layout.addWidget(self.output_table, 1)
 
@@ -182,6 +198,7 @@ class WhereToSaveDialog(QDialog):
         self.working_open.clicked.connect(lambda: self.open_folder(self.working_path))
         self.output_open.clicked.connect(lambda: self.open_folder(self.output_path))
         self.download_button.clicked.connect(self.download_selected)
+        self.save_button.clicked.connect(self.choose_and_save)
         self.working_table.itemSelectionChanged.connect(
             lambda: self.download_button.setEnabled(self._selected_working() is not None))
         self.software.currentIndexChanged.connect(lambda _i: self.refresh_working_path())
@@ -249,7 +266,7 @@ class WhereToSaveDialog(QDialog):
         self.status.clear()
 
     def _set_paths_enabled(self, enabled: bool) -> None:
-        for w in (self.fields_box, self.paths_box):
+        for w in (self.fields_box, self.paths_box, self.save_button):
             w.setEnabled(enabled)
 
     def refresh_paths(self) -> None:
@@ -293,6 +310,14 @@ class WhereToSaveDialog(QDialog):
             self.output_field.setText(path.full)
 
     def _on_failed(self, key: str, exc: object) -> None:
+        if key == "save":
+            self.save_button.setEnabled(self.has_tree)
+            kept = self.pending
+            then = (f" Revision {kept.revision} of “{kept.name}” is registered: Save again sends the file to it."
+                    if kept is not None else " Nothing was saved.")
+            said = error_text(exc) if isinstance(exc, BaseException) else str(exc)
+            self.status.setText(f"Could not save the working file: {said}{then}")
+            return
         if isinstance(exc, NoFileTree):
             # The tree exists but lacks this mode (a tree with a working part only, say), or a template for
             # this kind of entity (an asset instance, say).
@@ -329,6 +354,42 @@ class WhereToSaveDialog(QDialog):
             return
         self.open_url(QUrl.fromLocalFile(folder))
         self.status.setText(f"Opened {folder}")
+
+    def choose_and_save(self) -> asyncio.Task[Any] | None:
+        chosen, _ = QFileDialog.getOpenFileName(self, "Save a new working file revision")
+        return self.save_working_file(Path(chosen)) if chosen else None
+
+    def save_working_file(self, source: Path) -> asyncio.Task[Any] | None:
+        """Register the next revision (with the form's name, software and revision) and upload `source` to it;
+        after a failed upload, the same revision again (never a second one for one file)."""
+        if not source.is_file():
+            self.status.setText(f"{source} is not a file on this computer.")
+            return None
+        self.save_button.setEnabled(False)
+        return self.runner.run(self._save(source), key="save")
+
+    async def _save(self, source: Path) -> None:
+        name = self.name.text().strip() or "main"
+        record = self.pending
+        if record is None or record.name != name:
+            software = self.software.currentData()
+            self.status.setText(f"Registering a new revision of “{name}”…")
+            record = await self.files.new_working_file(
+                self.task.id, software_id=software.id if software is not None else None, name=name,
+                revision=self.revision.value(), comment=self.comment.text().strip())
+            self.pending = record
+
+        def progress(sent: int, total: int) -> None:
+            self.status.setText(f"Uploading {source.name} to revision {record.revision}… "
+                                f"{sent * 100 // max(total, 1)} %")
+
+        saved = await self.files.upload_working_file(record.id, source, progress)
+        self.pending = None
+        self.comment.clear()
+        self.save_button.setEnabled(True)
+        await self._load_files()
+        self.status.setText(f"Saved {source.name} as revision {saved.revision} of “{saved.name}”: {saved.path}")
+        self.refresh_working_path()  # the next revision's path
 
     def _selected_working(self) -> WorkingFile | None:
         rows = self.working_table.selectionModel().selectedRows()
