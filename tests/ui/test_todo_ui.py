@@ -249,6 +249,7 @@ def test_where_to_save_paths_files_and_download(open_window: Callable[..., OpenW
     assert_named_and_documented(dialog)
 
     software = dialog.software.currentData()
+    assert software.id == production.working_file["software_id"]  # the software of the newest working file
     want = zou_admin.post(f"/data/tasks/{anim}/working-file-path",
                           {"name": "main", "software_id": software.id, "revision": 0})
     assert dialog.working_field.text() == f"{want['path']}/{want['name']}{software.file_extension}"

@@ -222,6 +222,7 @@ class WhereToSaveDialog(QDialog):
                 combo.addItem(item.name, item)
             combo.blockSignals(False)
         await self._load_files()
+        self._pick_last_software()
         if not self.has_tree:
             self._show_no_tree()
             return
@@ -240,6 +241,19 @@ class WhereToSaveDialog(QDialog):
         self._fill(self.working_table, [[w.name, str(w.revision), w.comment, w.path] for w in working])
         self._fill(self.output_table, [[o.name, o.representation, str(o.revision), o.path] for o in output])
         self.download_button.setEnabled(self._selected_working() is not None)
+
+    def _pick_last_software(self) -> None:
+        """Start on the software of the task's newest working file: the one the artist works in."""
+        newest = max(self.working_rows, key=lambda w: w.updated_at, default=None)
+        if newest is None or not newest.software_id:
+            return
+        for i in range(self.software.count()):
+            item = self.software.itemData(i)
+            if getattr(item, "id", None) == newest.software_id:
+                self.software.blockSignals(True)
+                self.software.setCurrentIndex(i)
+                self.software.blockSignals(False)
+                return
 
     def _set_instances(self, instances: list[ShotInstance]) -> None:
         self.instance.blockSignals(True)
@@ -290,6 +304,7 @@ class WhereToSaveDialog(QDialog):
             self.working_path = path
             self.extension = software.file_extension if software is not None else ""
             self.working_field.setText(path.full + self.extension)
+            self.working_field.setToolTip(self.working_field.text())  # the whole path, however narrow the field
 
     async def _output_path(self) -> None:
         output_type = self.output_type.currentData()
@@ -308,6 +323,7 @@ class WhereToSaveDialog(QDialog):
         if self.runner.is_current("output"):
             self.output_path = path
             self.output_field.setText(path.full)
+            self.output_field.setToolTip(path.full)
 
     def _on_failed(self, key: str, exc: object) -> None:
         if key == "save":
