@@ -90,6 +90,12 @@ def _csv(lines: list[list[str]]) -> bytes:
     return buf.getvalue().encode("utf-8")
 
 
+def _file_tree(tree: dict[str, Any]) -> dict[str, Any]:
+    """The sample's tree with its mount point in this user's home (`~` expanded), so "Open folder" can open it."""
+    return {mode: {**part, "mountpoint": str(Path(part["mountpoint"]).expanduser())} if isinstance(part, dict)
+            else part for mode, part in tree.items()}
+
+
 def seed_demo(url: str, admin_email: str, admin_password: str, progress: Progress = print) -> DemoInfo:
     with contextlib.closing(_Api(url)) as admin:
         return _seed(admin, url, admin_email, admin_password, progress)
@@ -126,12 +132,20 @@ def _seed(admin: _Api, url: str, admin_email: str, admin_password: str, progress
     status_cycle = [s for s in ("todo", "wip", "wfa", "retake", "done") if s in statuses] or list(statuses)
     status_weights = [50, 18, 10, 5, 17][: len(status_cycle)] + [1] * max(0, len(status_cycle) - 5)
 
+    known_outputs = {o["short_name"] for o in admin.call("GET", "/data/output-types")}
+    for output in sample["output_types"]:
+        if output["short_name"] not in known_outputs:
+            admin.call("POST", "/data/output-types", json=output)
+    file_tree = _file_tree(sample["file_tree"])
+
     for spec in sample["projects"]:
         progress(f"creating {spec['name']}")
         project = admin.call("POST", "/data/projects", json={
             "name": spec["name"], "production_type": spec["production_type"],
             "project_status_id": open_status["id"], "fps": "24", "resolution": "1920x1080"})
         pid = project["id"]
+        # A file tree, so Where do I save? answers in the demo (Zou computes the paths from it).
+        admin.call("PUT", f"/data/projects/{pid}", json={"file_tree": file_tree})
         info.projects.append(spec["name"])
         for person in people.values():
             admin.call("POST", f"/data/projects/{pid}/team", json={"person_id": person["id"]})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import shutil
@@ -54,12 +55,18 @@ def demo_holder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
             os.environ["SLATE_DEMO_ROOT"] = old
 
 
-def _counts(demo: DemoServer) -> dict[str, Any]:
+@contextlib.contextmanager
+def _admin_http(demo: DemoServer) -> Iterator[httpx.Client]:
     assert demo.server is not None
     with httpx.Client(base_url=demo.url, timeout=60) as http:
         token = http.post("/auth/login", json={"email": demo.server.admin_email,
                                                 "password": demo.server.admin_password}).json()["access_token"]
         http.headers["Authorization"] = f"Bearer {token}"
+        yield http
+
+
+def _counts(demo: DemoServer) -> dict[str, Any]:
+    with _admin_http(demo) as http:
         out: dict[str, Any] = {"people": sorted(p["email"] for p in http.get("/data/persons").json())}
         for project in http.get("/data/projects").json():
             pid = project["id"]
@@ -68,13 +75,27 @@ def _counts(demo: DemoServer) -> dict[str, Any]:
                 len(http.get("/data/assets/with-tasks", params={"project_id": pid}).json()),
                 len(http.get(f"/data/projects/{pid}/playlists").json()),
             )
+            tree = project.get("file_tree") or {}
+            out.setdefault("trees", []).append(sorted(tree))
         return out
+
+
+def _a_working_path(demo: DemoServer) -> str:
+    """Zou's working-file path for the first task of the first shot: what Where do I save? shows."""
+    with _admin_http(demo) as http:
+        project = http.get("/data/projects").json()[0]
+        shot = http.get("/data/shots/with-tasks", params={"project_id": project["id"]}).json()[0]
+        r = http.post(f"/data/tasks/{shot['tasks'][0]['id']}/working-file-path", json={"name": "main"})
+        assert r.status_code == 200, r.text[:300]
+        return str(r.json()["path"])
 
 
 def test_demo_is_seeded_once_and_reused(demo_holder: dict[str, DemoServer]) -> None:
     first = demo_holder["demo"]
     before = _counts(first)
     assert before["Lighthouse (short)"] == (108, 24, 1) and before["Moon Station (TV)"] == (60, 28, 1)
+    assert before["trees"] == [["output", "working"]] * 2  # Where do I save? answers in the demo
+    assert _a_working_path(first).startswith(str(Path.home() / "Slate demo studio" / "productions"))
     assert first.info.account("supervisor").totp_secret
     # A second start reuses the same cluster and does not seed again: same accounts, no duplicates.
     first.stop()
