@@ -192,7 +192,7 @@ def network_error(exc: Exception, method: str, url: str) -> E.NetworkError:
         return E.NetworkError(f"The connection to the server broke: {text}", method=method, url=url)
     if isinstance(exc, (httpx.ReadError, httpx.WriteError)):
         # An established connection failed (anyio gives no text for a reset): the server was reached.
-        reason = str(exc) or "it was reset while Slate was waiting for the answer"
+        reason = str(exc) or "it was closed or reset while Slate was waiting for the answer"
         return E.NetworkError(f"The connection to the server broke: {reason}", method=method, url=url)
     return E.NetworkError(f"Cannot reach the server: {text}", method=method, url=url)
 

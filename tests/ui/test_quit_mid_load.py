@@ -1,0 +1,112 @@
+"""Quitting while the window's first loads are still in flight is silent and clean.
+
+The inbox's first read (or every read) is held back by a delaying fault proxy in front of the real Zou, and
+the app quits as `desktop.app.amain` does (the controller's shutdown, then the HTTP client closed) while the
+answers are still on their way. Nothing may then touch the deleted widgets ("Internal C++ object already
+deleted"), no task may end with an exception nobody retrieves (asyncio prints its traceback when the task
+is collected: the traceback once seen on quit), none may be left pending: nothing logged, nothing raised.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import shiboken6
+from pytestqt.qtbot import QtBot
+
+from desktop.api import TokenStore
+from desktop.localzou import LocalZou
+from desktop.settings import Settings
+from desktop.ui.connections import Connections
+from desktop.ui.controller import AppController
+from desktop.ui.main_window import MainWindow
+from tests.faults.proxy import FaultProxy
+from tests.helpers.seed import SeededProject, seed_small_project
+from tests.helpers.zou import TestUser, ZouAdmin, unique
+from tests.ui.auth_helpers import fixture_app_settings  # noqa: F401 - a fixture, registered under its name
+from tests.ui.conftest import run_async
+
+WAIT_MS = 15_000
+HOLD_S = 1.5  # how long the proxy holds each delayed answer back
+
+
+@dataclass
+class Production:
+    project: SeededProject
+    artist: TestUser
+
+
+@pytest.fixture(scope="module")
+def production(zou_admin: ZouAdmin) -> Production:
+    artist = zou_admin.create_user("user", first_name="Ada")
+    return Production(seed_small_project(zou_admin, artist=artist, name=unique("Quit")), artist)
+
+
+@pytest.fixture
+def proxy(zou_server: LocalZou) -> Iterator[FaultProxy]:
+    with FaultProxy(zou_server.url) as proxy:
+        yield proxy
+
+
+class Loud(logging.Handler):
+    """Every warning or error logged anywhere (asyncio's "Task exception was never retrieved" included)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@pytest.fixture
+def loud() -> Iterator[Loud]:
+    handler = Loud()
+    logging.getLogger().addHandler(handler)
+    try:
+        yield handler
+    finally:
+        logging.getLogger().removeHandler(handler)
+
+
+def quit_app(qtbot: QtBot, controller: AppController, connections: Connections) -> None:
+    """What `desktop.app.amain` does once the app is asked to quit, in one coroutine as there: the windows
+    are closed and deleted (later) just before the HTTP client closes under the reads in flight."""
+
+    async def amain_ending() -> None:
+        await controller.shutdown()
+        await connections.aclose()
+
+    run_async(qtbot, amain_ending())
+
+
+@pytest.mark.parametrize("held", ["/data/user/notifications", "/data/"], ids=["inbox", "every-read"])
+def test_quitting_while_the_first_loads_are_in_flight_is_silent(
+        qtbot: QtBot, qloop: asyncio.AbstractEventLoop, tmp_home: Path, app_settings: Settings, production: Production,
+        proxy: FaultProxy, loud: Loud, held: str) -> None:
+    app_settings.live_updates = False  # the proxy relays HTTP, not the event stream's websocket
+    app_settings.last_project_id = production.project.id
+    connections = Connections(app_settings)
+    controller = AppController(app_settings, connections, TokenStore())
+    proxy.set_mode("delay", seconds=HOLD_S, path=held)
+    run_async(qtbot, controller.start_signed_in(proxy.url, production.artist.email, production.artist.password))
+    window = controller.main_window
+    assert isinstance(window, MainWindow)
+    qtbot.waitUntil(lambda: proxy.count("/data/user/notifications") >= 1, timeout=WAIT_MS)
+    assert window.inbox.runner.busy  # the inbox's first read is held by the proxy
+    in_flight = [t for t in asyncio.all_tasks(qloop) if not t.done()]
+    quit_app(qtbot, controller, connections)
+    qtbot.waitUntil(lambda: not shiboken6.isValid(window), timeout=WAIT_MS)  # deleted, as on quit
+    qtbot.waitUntil(lambda: all(t.done() for t in in_flight), timeout=WAIT_MS)
+    qtbot.wait(50)  # their done callbacks
+    gc.collect()  # an exception nobody retrieved is logged when its task is collected
+    failed = {t.get_coro().__qualname__: repr(t.exception()) for t in in_flight  # type: ignore[union-attr]
+              if not t.cancelled() and t.exception() is not None}
+    assert failed == {}
+    assert [f"{r.name}: {r.getMessage()}" for r in loud.records] == []
