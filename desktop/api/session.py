@@ -166,17 +166,30 @@ async def read_capped(response: httpx.Response, limit: int | None) -> bytes:
 async def fetch(http: httpx.AsyncClient, method: str, url: str, *, max_body: int | None = SMALL_MAX_BODY,
                 deadline: float | None = AUTH_DEADLINE_S, **kw: Any) -> httpx.Response:
     """One request outside a session's retries (sign-in, refresh, the probe), with its body read under the
-    cap and the whole exchange under the deadline. Raises Slate's errors only."""
+    cap and the whole exchange under the deadline. Raises Slate's errors only.
+
+    A read that went out on a kept-alive connection the server had just closed is sent again once, as in
+    `ZouSession` (a proactive refresh is often the first request after a pause); a POST never is."""
     try:
         async with asyncio.timeout(deadline):
-            try:
-                response = await http.send(http.build_request(method, url, **kw), stream=True)
-                await read_capped(response, max_body)
-            except httpx.TransportError as exc:
-                raise network_error(exc, method, url) from exc
+            resent = False
+            while True:
+                watch = _ConnectionWatch()
+                try:
+                    response = await http.send(http.build_request(method, url, extensions={"trace": watch}, **kw),
+                                               stream=True)
+                except httpx.TransportError as exc:
+                    if not resent and method in IDEMPOTENT and _stale_connection(exc, watch):
+                        resent = True
+                        continue
+                    raise network_error(exc, method, url) from exc
+                try:
+                    await read_capped(response, max_body)
+                except httpx.TransportError as exc:
+                    raise network_error(exc, method, url) from exc
+                return response
     except TimeoutError as exc:
         raise past_deadline(method, url, deadline or 0) from exc
-    return response
 
 
 def network_error(exc: Exception, method: str, url: str) -> E.NetworkError:

@@ -59,7 +59,6 @@ class NotificationsButton(QToolButton):
         self._announced: set[str] = set()
         self.offline = False  # the server does not answer (`set_offline`): the inbox is not cached
         self.setAutoRaise(True)
-        self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self._tint_bell()
         self.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.menu_ = named(QMenu(self), "notificationsMenu", "Notifications")
@@ -111,6 +110,9 @@ class NotificationsButton(QToolButton):
 
     def _show_count(self) -> None:
         self.setText(str(self.unread) if self.unread else "")
+        # The count beside the bell; the bell alone when there is none (an empty text would leave a gap).
+        self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon if self.unread
+                                else Qt.ToolButtonStyle.ToolButtonIconOnly)
         self.setToolTip(f"{self.unread} unread notification{'s' if self.unread != 1 else ''}")
 
     def _who(self, n: Notification) -> str:

@@ -14,12 +14,14 @@ import uuid
 import httpx
 import pytest
 
-from desktop.api import SignedIn, ZouClient, ZouSession, probe_server
+from desktop.api import SignedIn, Tokens, ZouClient, ZouSession, probe_server
 from desktop.api import errors as E
 from desktop.api.session import make_http_client
+from desktop.api.tokens import jwt_claims
+from desktop.localzou import LocalZou
 from tests.faults.conftest import CLIENT_TIMEOUT, SessionFactory, ShotsProject
 from tests.faults.proxy import FaultProxy
-from tests.helpers.zou import TestUser, ZouAdmin
+from tests.helpers.zou import TestUser, ZouAdmin, forge_token
 
 # Bodies only: the shared Zou's start-up (a session fixture) is not a fault test's time.
 pytestmark = pytest.mark.timeout(15, func_only=True)
@@ -210,6 +212,21 @@ async def test_a_read_on_a_connection_closed_under_it_is_sent_again_once(
     assert fault_proxy.connections == 2
     assert [r.getMessage() for r in caplog.records if "sent again" in r.getMessage()] == [
         f"GET {fault_proxy.url}{STATUSES}: kept-alive connection closed under it ({seen}), sent again"]
+
+
+async def test_a_refresh_on_a_connection_closed_under_it_is_sent_again_once(
+        make_session: SessionFactory, fault_proxy: FaultProxy, user: TestUser, zou_server: LocalZou) -> None:
+    """The proactive refresh is often the first request after a pause, on the connection left idle in the
+    pool: the same race, the same one resend (the refresh goes outside the session's retries)."""
+    session = await signed_in(make_session, user)
+    tokens = session.tokens
+    assert tokens is not None and tokens.refresh
+    expired = forge_token(zou_server.secret_key, user.id, extra={"refresh_jti": jwt_claims(tokens.refresh)["jti"]})
+    session.set_tokens(Tokens(expired, tokens.refresh))
+    fault_proxy.set_mode("cut", times=1, path="/auth/refresh-token", reset=True)
+    assert await ZouClient(session).task_statuses()
+    assert session.refresh_count == 1
+    assert fault_proxy.count("/auth/refresh-token") == 2 and fault_proxy.count("/auth/refresh-token", reached=True) == 1
 
 
 @pytest.mark.parametrize("reset", [False, True], ids=["eof", "reset"])
