@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import json
 import logging
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +21,8 @@ import shiboken6
 from pytestqt.qtbot import QtBot
 
 from desktop.api import TokenStore
+from desktop.api.tokens import KEYRING_SERVICE
+from desktop.applog import log_dir
 from desktop.localzou import LocalZou
 from desktop.settings import Settings
 from desktop.ui.connections import Connections
@@ -28,8 +31,12 @@ from desktop.ui.main_window import MainWindow
 from tests.faults.proxy import FaultProxy
 from tests.helpers.seed import SeededProject, seed_small_project
 from tests.helpers.zou import ZouAdmin, unique
-from tests.ui.auth_helpers import fixture_app_settings  # noqa: F401 - a fixture, registered under its name
+from tests.ui.auth_helpers import (  # noqa: F401 - fixtures, registered by pytest under their names
+    fixture_app_settings,
+    fixture_connections,
+)
 from tests.ui.conftest import run_async
+from tests.ui.test_app import run_app
 
 WAIT_MS = 15_000
 HOLD_S = 1.5  # how long the proxy holds each delayed answer back
@@ -83,3 +90,33 @@ def test_quitting_while_the_first_loads_are_in_flight_is_silent(
               if not t.cancelled() and t.exception() is not None}
     assert failed == {}
     assert [f"{r.name}: {r.getMessage()}" for r in caplog.records if r.levelno >= logging.WARNING] == []
+
+
+def test_the_app_quitting_while_the_inbox_loads_prints_nothing(
+        qtbot: QtBot, qloop: asyncio.AbstractEventLoop, tmp_home: Path, production: SeededProject,
+        proxy: FaultProxy, connections: Connections) -> None:
+    """The same in a real `python -m desktop` process: `--smoke-test` resumes a stored session, shows the main
+    window for half a second and quits, while the proxy still holds the inbox's first read."""
+    artist = production.artist
+    keyring_file = tmp_home / "keyring.json"  # the subprocess's keyring: a file the test writes first
+    env = {"PYTHON_KEYRING_BACKEND": "tests.helpers.keyrings.FileKeyring", "SLATE_TEST_KEYRING": str(keyring_file),
+           "SLATE_SMOKE_SHOW_S": "1.0"}
+    session = connections.session(proxy.url)
+    run_async(qtbot, session.sign_in(artist.email, artist.password))
+    assert session.tokens is not None
+    settings = Settings()  # the app's own INI (under the test's XDG_CONFIG_HOME) and keyring entry
+    settings.last_server, settings.last_api_url, settings.last_email = proxy.url, proxy.url, artist.email
+    settings.live_updates = False
+    settings.sync()
+    key = f"{KEYRING_SERVICE}\n{proxy.url}|{artist.email.lower()}"
+    keyring_file.write_text(json.dumps(
+        {key: json.dumps({"access": session.tokens.access, "refresh": session.tokens.refresh})}))
+    proxy.set_mode("delay", seconds=8.0, path="/data/user/notifications")
+    proc = run_app("--smoke-test", env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert "smoke-test: mainWindow shown" in proc.stdout
+    assert proxy.count("/data/user/notifications") >= 1  # asked for, still held when the app quit
+    log = (log_dir() / "slate.log").read_text()
+    for text in (proc.stderr, log):
+        for sign in ("Traceback", "already deleted", "never retrieved", "was destroyed but it is pending"):
+            assert sign not in text, text[-3000:]
