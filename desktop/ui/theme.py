@@ -34,7 +34,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.models.lookups import contrast_ratio
 from desktop.settings import Settings
 from desktop.ui.resources import resource_path
 
@@ -92,6 +91,10 @@ _MARGIN = 0.1  # Fusion shades its header sections a little around the Button co
 def readable_on(color: str, background: str, minimum: float = TEXT_CONTRAST + _MARGIN) -> str:
     """`color` (#rrggbb) itself when it reads on `background` at `minimum`:1, else the nearest colour of
     the same hue and saturation that does (lighter on a dark background, darker on a light one)."""
+    # Imported when a header first paints: desktop.models is ~0.7 s of imports the sign-in window, which
+    # loads this module, must not wait for (cold start).
+    from desktop.models.lookups import contrast_ratio
+
     if contrast_ratio(color, background) >= minimum:
         return color
     base = QColor(color)
