@@ -84,7 +84,7 @@ def palette_for(scheme: str) -> QPalette:
 
 
 TEXT_CONTRAST = 4.5  # WCAG 2 AA for text
-_MARGIN = 0.1  # Fusion shades its header sections a little around the Button colour
+_MARGIN = 0.1  # aimed a little above: a colour rounds to 8 bits a channel, a gradient varies by a shade
 
 
 @cache
@@ -175,6 +175,7 @@ class ThemeManager(QObject):
         super().__init__(app)
         self.app, self.settings = app, settings
         self.scheme = ""
+        self.style: ReadableStyle | None = None
         self.platform_style = style_name(app.style())  # a second manager (tests) finds the first's proxy
         self.platform_palette = QPalette(app.palette())
         hints = QGuiApplication.styleHints()
@@ -208,7 +209,8 @@ class ThemeManager(QObject):
         if not isinstance(current, ReadableStyle) or style_name(current).lower() != wanted.lower():
             base = QStyleFactory.create(wanted)
             if base is not None:
-                self.app.setStyle(ReadableStyle(base))
+                self.style = ReadableStyle(base)  # referenced here too: its Python override must outlive GC
+                self.app.setStyle(self.style)
         self.app.setPalette(self.platform_palette if native else palette_for(scheme))
         light = palette_for("light")
         for class_name in LIGHT_ONLY:  # after the app palette, which resets the per-class ones
