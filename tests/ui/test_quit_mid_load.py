@@ -13,13 +13,16 @@ import asyncio
 import gc
 import json
 import logging
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import shiboken6
+from PySide6.QtCore import QSettings
 from pytestqt.qtbot import QtBot
 
+from desktop import APP_NAME, ORG_NAME
 from desktop.api import TokenStore
 from desktop.api.tokens import KEYRING_SERVICE
 from desktop.applog import log_dir
@@ -104,7 +107,10 @@ def test_the_app_quitting_while_the_inbox_loads_prints_nothing(
     session = connections.session(proxy.url)
     run_async(qtbot, session.sign_in(artist.email, artist.password))
     assert session.tokens is not None
-    settings = Settings()  # the app's own INI (under the test's XDG_CONFIG_HOME) and keyring entry
+    # The app's own INI, where the subprocess looks (under this test's XDG_CONFIG_HOME): given as a path, as
+    # QSettings' default location is computed once per process (an earlier test's folder), and the keyring.
+    ini = Path(os.environ["XDG_CONFIG_HOME"]) / ORG_NAME / f"{APP_NAME}.ini"
+    settings = Settings(QSettings(str(ini), QSettings.Format.IniFormat))
     settings.last_server, settings.last_api_url, settings.last_email = proxy.url, proxy.url, artist.email
     settings.live_updates = False
     settings.sync()
