@@ -99,7 +99,7 @@ def test_the_app_quitting_while_the_inbox_loads_prints_nothing(
         qtbot: QtBot, qloop: asyncio.AbstractEventLoop, tmp_home: Path, production: SeededProject,
         proxy: FaultProxy, connections: Connections) -> None:
     """The same in a real `python -m desktop` process: `--smoke-test` resumes a stored session, shows the main
-    window for half a second and quits, while the proxy still holds the inbox's first read."""
+    window for a second and quits, while the proxy still holds the inbox's first read."""
     artist = production.artist
     keyring_file = tmp_home / "keyring.json"  # the subprocess's keyring: a file the test writes first
     env = {"PYTHON_KEYRING_BACKEND": "tests.helpers.keyrings.FileKeyring", "SLATE_TEST_KEYRING": str(keyring_file),
