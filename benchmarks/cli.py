@@ -1,5 +1,11 @@
 """The benchmark command: seed (or restore) the production on the persistent bench server, run every
-registered figure (1 warm-up + N runs, interleaved), print the table, write `results/latest.json`."""
+registered figure (1 warm-up + N runs, interleaved), print the table, write `results/latest.json`.
+
+A partial run (`--only a,b`) without `--out` writes `results/partial-a+b.json` (and `.md`) instead:
+`latest.*` is the committed record of one full run, all its figures from the same commit, machine load
+and server state, so a partial run neither replaces it (rows lost) nor merges into it (one table mixing
+runs whose conditions differ, under one header that describes neither). Compare a partial file with
+latest, or pass `--out benchmarks/results/latest.json` to replace it on purpose."""
 
 from __future__ import annotations
 
@@ -25,6 +31,15 @@ from benchmarks.harness import (
 from benchmarks.seed import FULL, TINY, Production, ensure_production, start_bench_server
 
 RESULTS = Path(__file__).with_name("results")
+
+
+def default_out(*, tiny: bool, only: list[str] | None) -> Path:
+    """Where a run writes without `--out`: a full run replaces `latest.json` (+ `.md`); a partial run
+    (`--only`) writes `partial-<its figures>.json`, so it never overwrites the committed full run."""
+    suffix = "-tiny" if tiny else ""
+    if not only:
+        return RESULTS / f"latest{suffix}.json"
+    return RESULTS / f"partial{suffix}-{'+'.join(sorted(set(only)))}.json"
 
 
 def run_report(ctx: Context, prod: Production | None, *, runs: int, warmup: int, only: list[str] | None,
@@ -92,7 +107,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", default="", help="comma-separated figure keys (see --list)")
     ap.add_argument("--reseed", action="store_true", help="seed again even if the template exists")
     ap.add_argument("--out", type=Path, default=None,
-                    help="JSON output (default benchmarks/results/latest.json, latest-tiny.json with --tiny)")
+                    help="JSON output (default benchmarks/results/latest.json, latest-tiny.json with --tiny; "
+                    "with --only: partial-<figures>.json, never latest)")
     ap.add_argument("--list", action="store_true", help="list the figures and exit")
     ap.add_argument("--idle-s", type=float, default=60.0,
                     help="idle run of the live figures, seconds (default 60; the README's figure: 600)")
@@ -103,8 +119,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{key:18} {fig.title}")
         return 0
     dataset = TINY if args.tiny else FULL
-    out = args.out or RESULTS / ("latest-tiny.json" if args.tiny else "latest.json")
     only = [k.strip() for k in args.only.split(",") if k.strip()] or None
+    out = args.out or default_out(tiny=args.tiny, only=only)
     server = start_bench_server()
     ctx = None
     try:

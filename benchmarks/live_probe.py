@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -36,6 +35,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from benchmarks.probe_process import run_probe_process, serve_probe
 from benchmarks.window_probe import Heartbeat, _check, paint_watch, wait_for
 
 SETTLE_S = 3.0
@@ -308,45 +308,12 @@ async def probe(cfg: dict[str, Any]) -> dict[str, Any]:
 
 
 def main() -> int:
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    cfg = json.loads(sys.stdin.read())
-    import qasync
-
-    from desktop.app import make_application
-
-    app = make_application([sys.argv[0]])
-    app.setQuitOnLastWindowClosed(False)
-    result: dict[str, Any] = {}
-
-    async def run() -> None:
-        try:
-            result.update(await probe(cfg))
-            result["ok"] = True
-        except Exception as exc:  # reported to the harness, which marks the figures as errors
-            import traceback
-
-            result.update(ok=False, error=f"{type(exc).__name__}: {exc}", trace=traceback.format_exc()[-3000:])
-
-    qasync.run(run())
-    del app
-    print(json.dumps(result), flush=True)
-    return 0 if result.get("ok") else 1
+    return serve_probe(probe)
 
 
 def run_probe(cfg: dict[str, Any], timeout: float, env: dict[str, str] | None = None) -> dict[str, Any]:
     """Run the probe in a fresh process; returns its JSON (raises with its error if it failed)."""
-    proc = subprocess.run([sys.executable, "-m", "benchmarks.live_probe"], input=json.dumps(cfg),
-                          capture_output=True, text=True, timeout=timeout, env=env,
-                          cwd=str(Path(__file__).resolve().parents[1]))
-    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
-    if not lines:
-        errors = [ln for ln in proc.stderr.splitlines() if ln.strip() and "propagateSizeHints" not in ln]
-        raise RuntimeError(f"live probe exited {proc.returncode}: {errors[-1] if errors else '(no output)'}\n"
-                           + "\n".join(errors[-40:]))
-    result: dict[str, Any] = json.loads(lines[-1])
-    if not result.get("ok"):
-        raise RuntimeError(f"live probe: {result.get('error')}\n{result.get('trace', '')}")
-    return result
+    return run_probe_process("benchmarks.live_probe", cfg, timeout=timeout, env=env)
 
 
 if __name__ == "__main__":

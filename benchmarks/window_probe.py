@@ -56,6 +56,8 @@ from typing import Any
 
 import httpx
 
+from benchmarks.probe_process import run_probe_process, serve_probe
+
 HEARTBEAT_MS = 5
 WINDOW_SIZE = (1600, 1000)
 SCROLL_STEP_S = 0.016
@@ -719,48 +721,13 @@ def profile_main(argv: list[str]) -> int:
 def main() -> int:
     if "--profile" in sys.argv[1:]:
         return profile_main(sys.argv[1:])
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    cfg = json.loads(sys.stdin.read())
-    import qasync
-
-    from desktop.app import make_application
-
-    app = make_application([sys.argv[0]])
-    app.setQuitOnLastWindowClosed(False)  # as desktop.app does: closing the window must not stop the loop
-    result: dict[str, Any] = {}
-
-    async def run() -> None:
-        try:
-            result.update(await probe(cfg))
-            result["ok"] = True
-        except Exception as exc:  # reported to the harness, which marks the figures as errors
-            import traceback
-
-            result.update(ok=False, error=f"{type(exc).__name__}: {exc}", trace=traceback.format_exc()[-3000:])
-
-    qasync.run(run())
-    del app
-    print(json.dumps(result), flush=True)
-    return 0 if result.get("ok") else 1
+    return serve_probe(probe)
 
 
 def run_probe(cfg: dict[str, Any], timeout: float = 900, python: str | None = None,
               env: dict[str, str] | None = None) -> dict[str, Any]:
     """Run the probe in a fresh process; returns its JSON (raises with its error if it failed)."""
-    import subprocess
-
-    proc = subprocess.run([python or sys.executable, "-m", "benchmarks.window_probe"], input=json.dumps(cfg),
-                          capture_output=True, text=True, timeout=timeout, env=env,
-                          cwd=str(Path(__file__).resolve().parents[1]))
-    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
-    if not lines:
-        errors = [ln for ln in proc.stderr.splitlines() if ln.strip() and "propagateSizeHints" not in ln]
-        raise RuntimeError(f"window probe exited {proc.returncode}: {errors[-1] if errors else '(no output)'}\n"
-                           + "\n".join(errors[-40:]))
-    result: dict[str, Any] = json.loads(lines[-1])
-    if not result.get("ok"):
-        raise RuntimeError(f"window probe: {result.get('error')}\n{result.get('trace', '')}")
-    return result
+    return run_probe_process("benchmarks.window_probe", cfg, timeout=timeout, python=python, env=env)
 
 
 if __name__ == "__main__":

@@ -33,6 +33,10 @@ class TaskRunner(QObject):
         super().__init__(parent)
         self._tasks: dict[str, asyncio.Task[Any]] = {}
         self._anon: set[asyncio.Task[Any]] = set()
+        # The owner (a widget) deleted, e.g. its window closed on quit: its tasks stop at their next await,
+        # before they touch deleted widgets ("Internal C++ object already deleted"). Not a method: the
+        # wrapper's methods can no longer run once the C++ object is gone.
+        self.destroyed.connect(functools.partial(_cancel, self._tasks, self._anon))
 
     @property
     def busy(self) -> bool:
@@ -61,7 +65,11 @@ class TaskRunner(QObject):
             del self._tasks[key]
         self._anon.discard(task)
         if not shiboken6.isValid(self):
-            return  # the owning window was deleted while its cancelled tasks were unwinding
+            # The owning window was deleted while its cancelled tasks were unwinding: what they ended with
+            # is of no use to anyone. Retrieved here, or asyncio logs it as "never retrieved" at collection.
+            if not task.cancelled() and task.exception() is not None:
+                log.debug("task %s ended after its owner was deleted: %r", key or "-", task.exception())
+            return
         if not task.cancelled():
             exc = task.exception()
             if exc is not None:
@@ -88,10 +96,15 @@ class TaskRunner(QObject):
             task.cancel()
 
     def cancel_all(self) -> None:
-        for task in [*self._tasks.values(), *self._anon]:
+        _cancel(self._tasks, self._anon)
+
+
+def _cancel(tasks: dict[str, asyncio.Task[Any]], anon: set[asyncio.Task[Any]], *_destroyed: object) -> None:
+    for task in [*tasks.values(), *anon]:
+        if not task.get_loop().is_closed():  # the app's loop already gone: nothing can run them any more
             task.cancel()
-        self._tasks.clear()
-        self._anon.clear()
+    tasks.clear()
+    anon.clear()
 
 
 def async_slot[**P](method: Callable[P, Coroutine[Any, Any, Any]]) -> Callable[P, None]:

@@ -166,17 +166,30 @@ async def read_capped(response: httpx.Response, limit: int | None) -> bytes:
 async def fetch(http: httpx.AsyncClient, method: str, url: str, *, max_body: int | None = SMALL_MAX_BODY,
                 deadline: float | None = AUTH_DEADLINE_S, **kw: Any) -> httpx.Response:
     """One request outside a session's retries (sign-in, refresh, the probe), with its body read under the
-    cap and the whole exchange under the deadline. Raises Slate's errors only."""
+    cap and the whole exchange under the deadline. Raises Slate's errors only.
+
+    A read that went out on a kept-alive connection the server had just closed is sent again once, as in
+    `ZouSession` (a proactive refresh is often the first request after a pause); a POST never is."""
     try:
         async with asyncio.timeout(deadline):
-            try:
-                response = await http.send(http.build_request(method, url, **kw), stream=True)
-                await read_capped(response, max_body)
-            except httpx.TransportError as exc:
-                raise network_error(exc, method, url) from exc
+            resent = False
+            while True:
+                watch = _ConnectionWatch()
+                try:
+                    response = await http.send(http.build_request(method, url, extensions={"trace": watch}, **kw),
+                                               stream=True)
+                except httpx.TransportError as exc:
+                    if not resent and method in IDEMPOTENT and _stale_connection(exc, watch):
+                        resent = True
+                        continue
+                    raise network_error(exc, method, url) from exc
+                try:
+                    await read_capped(response, max_body)
+                except httpx.TransportError as exc:
+                    raise network_error(exc, method, url) from exc
+                return response
     except TimeoutError as exc:
         raise past_deadline(method, url, deadline or 0) from exc
-    return response
 
 
 def network_error(exc: Exception, method: str, url: str) -> E.NetworkError:
@@ -190,12 +203,49 @@ def network_error(exc: Exception, method: str, url: str) -> E.NetworkError:
         return E.TLSError(f"Certificate problem: {reason}", method=method, url=url)
     if isinstance(exc, httpx.RemoteProtocolError):
         return E.NetworkError(f"The connection to the server broke: {text}", method=method, url=url)
+    if isinstance(exc, (httpx.ReadError, httpx.WriteError)):
+        # An established connection failed (anyio gives no text for a reset): the server was reached.
+        reason = str(exc) or "it was closed or reset while Slate was waiting for the answer"
+        return E.NetworkError(f"The connection to the server broke: {reason}", method=method, url=url)
     return E.NetworkError(f"Cannot reach the server: {text}", method=method, url=url)
 
 
-def _closed_before_answering(exc: httpx.TransportError) -> bool:
-    """The connection closed before any byte of an answer (httpcore's wording); a body cut halfway is not."""
-    return isinstance(exc, httpx.RemoteProtocolError) and "without sending a response" in str(exc)
+class _ConnectionWatch:
+    """httpcore's `trace` extension for one attempt: was it sent on a kept-alive connection from the pool?
+
+    httpcore opens a connection (`connection.connect_tcp`) only when none is idle in the pool; an attempt
+    that sent its request without one went out on a reused connection. A transport that does not trace
+    (not httpcore) reports nothing, which reads as "not reused": no stale-connection retry then."""
+
+    __slots__ = ("connected", "sent")
+
+    def __init__(self) -> None:
+        self.connected = False
+        self.sent = False
+
+    async def __call__(self, name: str, info: Mapping[str, Any]) -> None:
+        if name.endswith((".connect_tcp.started", ".connect_unix_socket.started")):
+            self.connected = True
+        elif name.endswith(".send_request_headers.started"):
+            self.sent = True
+
+    @property
+    def reused(self) -> bool:
+        return self.sent and not self.connected
+
+
+def _stale_connection(exc: httpx.TransportError, watch: _ConnectionWatch) -> bool:
+    """A kept-alive connection the server (or a proxy) closed just as it was reused, before any answer.
+
+    The close reads as EOF (httpcore: "Server disconnected without sending a response") or, when the
+    server's kernel answered our request with a reset, as a ReadError; which one depends on timing. On a
+    fresh connection either is a real failure, and a body cut halfway is one too (the head had arrived,
+    so `send` had returned and the error came from reading the body, not from here)."""
+    if not watch.reused:
+        return False
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return "without sending a response" in str(exc)
+    return isinstance(exc, httpx.ReadError)
 
 
 def _short(url: str) -> str:
@@ -361,25 +411,33 @@ class ZouSession:
                 assert self._tokens is not None
                 token = self._tokens.access
                 headers["Authorization"] = f"Bearer {token}"
+            watch = _ConnectionWatch()
             try:
-                req = self.http.build_request(method, url, headers=headers, timeout=timeout, **kw)
+                req = self.http.build_request(method, url, headers=headers, timeout=timeout,
+                                              extensions={"trace": watch}, **kw)
                 # Always streamed: the body is read here under the cap (httpx would read it all).
                 response = await self.http.send(req, stream=True)
-                if response.status_code < 300 or response.status_code == 304:
-                    if not stream:
-                        await read_capped(response, limit)
-                    return response
             except httpx.TransportError as exc:
                 if connect_retryable and isinstance(exc, httpx.ConnectError) and attempt < self.retries:
                     await self._sleep_backoff(attempt)
                     continue
-                if retryable and not stale_retried and _closed_before_answering(exc):
+                if retryable and not stale_retried and _stale_connection(exc, watch):
                     # The server closed a kept-alive connection just as we reused it (gunicorn drops idle
                     # ones after a few seconds): nothing was answered, so a read is sent again at once,
-                    # once, as browsers do. A second break is a real one and is reported.
+                    # once, as browsers do; the pool then hands out a fresh connection or another idle
+                    # one. A second break is a real one and is reported.
                     stale_retried = True
+                    log.info("%s %s: kept-alive connection closed under it (%s), sent again", method,
+                             _short(url), exc.__class__.__name__)
                     continue
                 raise network_error(exc, method, url) from exc
+            if response.status_code < 300 or response.status_code == 304:
+                if not stream:
+                    try:
+                        await read_capped(response, limit)
+                    except httpx.TransportError as exc:  # a body cut halfway: never sent again
+                        raise network_error(exc, method, url) from exc
+                return response
             if _is_redirect(response.status_code):
                 await self._error_body(response)
                 raise redirect_error(response)

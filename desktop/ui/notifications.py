@@ -12,8 +12,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from PySide6.QtCore import Signal
-from PySide6.QtGui import QAction
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QAction, QPalette
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon, QToolButton, QWidget
 
 from desktop.api import errors as E
@@ -21,6 +21,7 @@ from desktop.api.cache.reads import is_unreachable
 from desktop.api.notifications import Notification, NotificationsClient
 from desktop.asyncqt import TaskRunner
 from desktop.ui.browse_session import BrowseSession
+from desktop.ui.theme import tinted_icon
 from desktop.ui.widgets import named
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,8 @@ def entry_text(n: Notification, who: str) -> str:
     return f"{text} — {body[:60]}{'…' if len(body) > 60 else ''}" if body else text
 
 OFFLINE_TIP = "Offline: notifications are read again when the server answers"
+# An icon, not the emoji: without an emoji font (most Linux desktops, every Xvfb) 🔔 draws as an empty box.
+BELL_ICON = "icons/bell.svg"
 
 
 class NotificationsButton(QToolButton):
@@ -56,6 +59,7 @@ class NotificationsButton(QToolButton):
         self._announced: set[str] = set()
         self.offline = False  # the server does not answer (`set_offline`): the inbox is not cached
         self.setAutoRaise(True)
+        self._tint_bell()
         self.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.menu_ = named(QMenu(self), "notificationsMenu", "Notifications")
         self.setMenu(self.menu_)
@@ -96,8 +100,19 @@ class NotificationsButton(QToolButton):
         log.warning("notifications: %s", exc)
 
     # ------------------------------------------------------------ showing
+    def _tint_bell(self) -> None:
+        self.setIcon(tinted_icon(BELL_ICON, self.palette().color(QPalette.ColorRole.ButtonText)))
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:  # the theme changed: the bell follows the text colour
+            self._tint_bell()
+
     def _show_count(self) -> None:
-        self.setText(f"🔔 {self.unread}" if self.unread else "🔔")
+        self.setText(str(self.unread) if self.unread else "")
+        # The count beside the bell; the bell alone when there is none (an empty text would leave a gap).
+        self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon if self.unread
+                                else Qt.ToolButtonStyle.ToolButtonIconOnly)
         self.setToolTip(f"{self.unread} unread notification{'s' if self.unread != 1 else ''}")
 
     def _who(self, n: Notification) -> str:

@@ -6,6 +6,13 @@ system's own scheme in light, the platform's look is left as it is; otherwise th
 `resources/styles/palettes.json` is applied with the Fusion style (a platform style may ignore a
 palette). Zou's status colours are never changed: the chip text is black or white, whichever has the
 higher WCAG contrast on the status colour (`desktop.models.lookups.readable_text_color`).
+
+Text drawn in a colour that is Zou's and not the palette's, the task-type column titles, is made readable
+where it is drawn: the app's style (`ReadableStyle`, a proxy over Fusion or the platform style) moves a
+header label's colour along its own hue, lighter on a dark header and darker on a light one, just until
+it reaches `TEXT_CONTRAST` (WCAG AA, 4.5:1) on the header's background. Zou's teal #009688 reads at 3.2:1
+on the dark header as it is; the light header's yellows are worse. Icons in the palette's text colour:
+`tinted_icon`.
 """
 
 from __future__ import annotations
@@ -15,9 +22,17 @@ import logging
 from functools import cache
 from typing import Any
 
-from PySide6.QtCore import QFile, QIODevice, QObject, Qt
-from PySide6.QtGui import QColor, QGuiApplication, QPalette
-from PySide6.QtWidgets import QApplication, QStyleFactory
+from PySide6.QtCore import QFile, QIODevice, QObject, QSize, Qt
+from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPainter, QPalette, QPixmap, qGray
+from PySide6.QtWidgets import (
+    QApplication,
+    QProxyStyle,
+    QStyle,
+    QStyleFactory,
+    QStyleOption,
+    QStyleOptionHeader,
+    QWidget,
+)
 
 from desktop.settings import Settings
 from desktop.ui.resources import resource_path
@@ -68,6 +83,91 @@ def palette_for(scheme: str) -> QPalette:
     return palette
 
 
+TEXT_CONTRAST = 4.5  # WCAG 2 AA for text
+_MARGIN = 0.1  # aimed a little above: a colour rounds to 8 bits a channel, a gradient varies by a shade
+
+
+@cache
+def readable_on(color: str, background: str, minimum: float = TEXT_CONTRAST + _MARGIN) -> str:
+    """`color` (#rrggbb) itself when it reads on `background` at `minimum`:1, else the nearest colour of
+    the same hue and saturation that does (lighter on a dark background, darker on a light one)."""
+    # Imported when a header first paints: desktop.models is ~0.7 s of imports the sign-in window, which
+    # loads this module, must not wait for (cold start).
+    from desktop.models.lookups import contrast_ratio
+
+    if contrast_ratio(color, background) >= minimum:
+        return color
+    base = QColor(color)
+    hue, sat, light = max(base.hslHueF(), 0.0), base.hslSaturationF(), base.lightnessF()
+    up = contrast_ratio("#ffffff", background) >= contrast_ratio("#000000", background)
+    lo, hi = (light, 1.0) if up else (0.0, light)  # the far end (white or black) always reads
+    for _ in range(20):  # bisect the lightness: the smallest change that reaches the contrast
+        mid = (lo + hi) / 2
+        if contrast_ratio(QColor.fromHslF(hue, sat, mid).name(), background) >= minimum:
+            lo, hi = (lo, mid) if up else (mid, hi)
+        else:
+            lo, hi = (mid, hi) if up else (lo, mid)
+    return QColor.fromHslF(hue, sat, hi if up else lo).name()
+
+
+def header_backgrounds(button: str) -> tuple[str, str]:
+    """The darkest and the lightest colour behind a header section's text for the palette's Button colour.
+
+    Fusion shades the Button colour (its buttonColor(): lighter by up to a fifth on a dark palette) and
+    paints a section with a gradient a little around that shade: #36393F gives #42444A to #46494F behind the
+    text, #E6E9EE gives #E3E5E8 to #F5F7FA (measured on Qt 6.11; tests/ui/test_theme_contrast.py paints it)."""
+    color = QColor(button)
+    shade = color.lighter(100 + max(1, (180 - qGray(color.rgb())) // 6))
+    return color.darker(102).name(), shade.lighter(110).name()
+
+
+@cache
+def readable_title(color: str, button: str) -> str:
+    """`readable_on` every background a header section may have (`header_backgrounds`)."""
+    for background in header_backgrounds(button):  # each step only moves further the same way
+        color = readable_on(color, background)
+    return color
+
+
+class ReadableStyle(QProxyStyle):
+    """The app's style with header labels in a readable colour (see the module's docstring)."""
+
+    def drawControl(self, element: QStyle.ControlElement, option: QStyleOption, painter: QPainter,
+                    widget: QWidget | None = None) -> None:
+        if element == QStyle.ControlElement.CE_HeaderLabel and isinstance(option, QStyleOptionHeader):
+            palette = option.palette
+            text = palette.color(QPalette.ColorRole.ButtonText).name()
+            readable = readable_title(text, palette.color(QPalette.ColorRole.Button).name())
+            if readable != text:
+                option = QStyleOptionHeader(option)
+                option.palette.setColor(QPalette.ColorRole.ButtonText, QColor(readable))
+        super().drawControl(element, option, painter, widget)
+
+
+def style_name(style: QStyle) -> str:
+    """The name of the style underneath (a proxy has none of its own): "fusion", "windows11"..."""
+    return (style.baseStyle() if isinstance(style, QProxyStyle) else style).name()
+
+
+def tinted_icon(name: str, color: QColor, size: int = 16) -> QIcon:
+    """The resource SVG `name` painted in `color` (its shapes as a mask): an icon that follows the palette."""
+    source = QIcon(resource_path(name))
+    icon = QIcon()
+    for scale in (1, 2):  # crisp on a high-DPI screen too
+        pixmap = source.pixmap(QSize(size * scale, size * scale))
+        if pixmap.isNull():
+            continue
+        tinted = QPixmap(pixmap.size())
+        tinted.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(tinted)
+        painter.drawPixmap(0, 0, pixmap)
+        painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_SourceIn)
+        painter.fillRect(tinted.rect(), color)
+        painter.end()
+        icon.addPixmap(tinted)
+    return icon
+
+
 class ThemeManager(QObject):
     """Applies `Settings.theme` to the application, and again when the system scheme changes."""
 
@@ -75,7 +175,9 @@ class ThemeManager(QObject):
         super().__init__(app)
         self.app, self.settings = app, settings
         self.scheme = ""
-        self.platform_style, self.platform_palette = app.style().name(), QPalette(app.palette())
+        self.style: ReadableStyle | None = None
+        self.platform_style = style_name(app.style())  # a second manager (tests) finds the first's proxy
+        self.platform_palette = QPalette(app.palette())
         hints = QGuiApplication.styleHints()
         if hints is not None:
             hints.colorSchemeChanged.connect(lambda _scheme: self.apply())
@@ -103,10 +205,12 @@ class ThemeManager(QObject):
             return
         self.scheme = key
         wanted = self.platform_style if native else "fusion"
-        if self.app.style().name().lower() != wanted.lower():
-            style = QStyleFactory.create(wanted)
-            if style is not None:
-                self.app.setStyle(style)
+        current = self.app.style()
+        if not isinstance(current, ReadableStyle) or style_name(current).lower() != wanted.lower():
+            base = QStyleFactory.create(wanted)
+            if base is not None:
+                self.style = ReadableStyle(base)  # referenced here too: its Python override must outlive GC
+                self.app.setStyle(self.style)
         self.app.setPalette(self.platform_palette if native else palette_for(scheme))
         light = palette_for("light")
         for class_name in LIGHT_ONLY:  # after the app palette, which resets the per-class ones

@@ -34,7 +34,10 @@ Modes (`set_mode` replaces the rules, `add_rule` stacks one; the first matching 
     - "close_delimited": Content-Length and Transfer-Encoding removed, the end of the body is the close
       (HTTP/1.0 style): a client cannot tell a cut from the end.
 - `stall`: read the request, never answer (until the client goes away); `forward=` as above.
-- `cut`: close the connection right after reading the request, with no answer; `forward=` as above.
+- `cut` (reset=False): close the connection right after reading the request, with no answer; `forward=` as
+  above. What a server that drops an idle kept-alive connection just as the client reuses it looks like:
+  a plain close (FIN, the client reads EOF), or with `reset=True` a reset (RST, the client's read fails),
+  which is what a kernel sends when a request arrives on a socket its server has just closed.
 - `endless` (status=200, content_type="application/json", chunk=65536): a chunked body that never ends,
   sent as fast as the client reads it (a broken upstream streaming GBs); `forward=` as above.
 - `drip` (interval=0.5, content_type="application/json"): a chunked body of one byte every `interval`
@@ -50,6 +53,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
+import struct
 import threading
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
@@ -68,7 +73,7 @@ _PARAMS: dict[str, frozenset[str]] = {
     "status_500": frozenset({"forward"}),
     "truncate": frozenset({"keep", "at_line", "ending"}),
     "stall": frozenset({"forward"}),
-    "cut": frozenset({"forward"}),
+    "cut": frozenset({"forward", "reset"}),
     "endless": frozenset({"forward", "status", "content_type", "chunk"}),
     "drip": frozenset({"forward", "interval", "content_type"}),
     "redirect": frozenset({"forward", "status", "location"}),
@@ -340,6 +345,10 @@ class FaultProxy:
             with contextlib.suppress(OSError, asyncio.IncompleteReadError, ValueError):
                 await self._exchange(req)  # the server applies it; its answer is dropped
         if mode == "cut":
+            if p.get("reset"):
+                # Linger on with a zero timeout: close() then sends RST instead of FIN.
+                sock = writer.get_extra_info("socket")
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             return False
         if mode in ("endless", "drip"):
             await self._endless(req, writer, p, drip=mode == "drip")

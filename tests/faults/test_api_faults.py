@@ -6,6 +6,7 @@ of attempts: never a hang, never a raw httpx/orjson exception, never a silently 
 
 from __future__ import annotations
 
+import logging
 import socket
 import time
 import uuid
@@ -13,12 +14,14 @@ import uuid
 import httpx
 import pytest
 
-from desktop.api import SignedIn, ZouClient, ZouSession, probe_server
+from desktop.api import SignedIn, Tokens, ZouClient, ZouSession, probe_server
 from desktop.api import errors as E
 from desktop.api.session import make_http_client
+from desktop.api.tokens import jwt_claims
+from desktop.localzou import LocalZou
 from tests.faults.conftest import CLIENT_TIMEOUT, SessionFactory, ShotsProject
 from tests.faults.proxy import FaultProxy
-from tests.helpers.zou import TestUser, ZouAdmin
+from tests.helpers.zou import TestUser, ZouAdmin, forge_token
 
 # Bodies only: the shared Zou's start-up (a session fixture) is not a fault test's time.
 pytestmark = pytest.mark.timeout(15, func_only=True)
@@ -176,27 +179,86 @@ async def test_delay_within_and_past_the_timeout(make_session: SessionFactory, f
     assert fault_proxy.count(STATUSES) == 2
 
 
+@pytest.mark.parametrize("reset", [False, True], ids=["eof", "reset"])
 async def test_cut_before_the_answer_is_network_error(make_session: SessionFactory, fault_proxy: FaultProxy,
-                                                      user: TestUser) -> None:
+                                                      user: TestUser, reset: bool) -> None:
     session = await signed_in(make_session, user)
-    fault_proxy.set_mode("cut")
+    fault_proxy.set_mode("cut", reset=reset)
     with pytest.raises(E.NetworkError) as info:
         await ZouClient(session).task_statuses()
     assert type(info.value) is E.NetworkError
     assert "connection to the server broke" in str(info.value)
-    # One immediate retry (the kept-alive race below), then the break is reported.
+    # The first try went out on the connection sign-in left in the pool: sent again once, on a fresh
+    # connection, whose break is a real one and is reported.
     assert fault_proxy.count(STATUSES) == 2 and fault_proxy.count(STATUSES, reached=True) == 0
+    assert fault_proxy.connections == 2
 
 
+@pytest.mark.parametrize(("reset", "seen"), [(False, "RemoteProtocolError"), (True, "ReadError")],
+                         ids=["eof", "reset"])
 async def test_a_read_on_a_connection_closed_under_it_is_sent_again_once(
-        make_session: SessionFactory, fault_proxy: FaultProxy, user: TestUser) -> None:
-    """The server closes an idle kept-alive connection just as the client reuses it: no answer at all.
-    A read is sent again at once (browsers do the same); the user never sees that race."""
+        make_session: SessionFactory, fault_proxy: FaultProxy, user: TestUser, caplog: pytest.LogCaptureFixture,
+        reset: bool, seen: str) -> None:
+    """The server closes an idle kept-alive connection just as the client reuses it: no answer at all,
+    read by httpx as EOF (RemoteProtocolError) or, when the close was a reset, as a ReadError. A read is
+    sent again at once (browsers do the same); the user never sees that race."""
     session = await signed_in(make_session, user)
-    fault_proxy.set_mode("cut", times=1, path=STATUSES)
-    statuses = await ZouClient(session).task_statuses()
+    assert fault_proxy.connections == 1  # sign-in's connection is idle in the pool
+    fault_proxy.set_mode("cut", times=1, path=STATUSES, reset=reset)
+    with caplog.at_level(logging.INFO, logger="desktop.api.session"):
+        statuses = await ZouClient(session).task_statuses()
     assert statuses
     assert fault_proxy.count(STATUSES) == 2 and fault_proxy.count(STATUSES, reached=True) == 1
+    assert fault_proxy.connections == 2
+    assert [r.getMessage() for r in caplog.records if "sent again" in r.getMessage()] == [
+        f"GET {fault_proxy.url}{STATUSES}: kept-alive connection closed under it ({seen}), sent again"]
+
+
+async def test_a_refresh_on_a_connection_closed_under_it_is_sent_again_once(
+        make_session: SessionFactory, fault_proxy: FaultProxy, user: TestUser, zou_server: LocalZou) -> None:
+    """The proactive refresh is often the first request after a pause, on the connection left idle in the
+    pool: the same race, the same one resend (the refresh goes outside the session's retries)."""
+    session = await signed_in(make_session, user)
+    tokens = session.tokens
+    assert tokens is not None and tokens.refresh
+    expired = forge_token(zou_server.secret_key, user.id, extra={"refresh_jti": jwt_claims(tokens.refresh)["jti"]})
+    session.set_tokens(Tokens(expired, tokens.refresh))
+    fault_proxy.set_mode("cut", times=1, path="/auth/refresh-token", reset=True)
+    assert await ZouClient(session).task_statuses()
+    assert session.refresh_count == 1
+    assert fault_proxy.count("/auth/refresh-token") == 2 and fault_proxy.count("/auth/refresh-token", reached=True) == 1
+
+
+@pytest.mark.parametrize("reset", [False, True], ids=["eof", "reset"])
+async def test_a_break_on_a_fresh_connection_is_not_sent_again(
+        make_session: SessionFactory, fault_proxy: FaultProxy, reset: bool) -> None:
+    """Only a reused connection can be stale: a new connection that breaks before answering is a failure."""
+    session = make_session()
+    fault_proxy.set_mode("cut", reset=reset)
+    with pytest.raises(E.NetworkError) as info:
+        await session.get("/", auth=False)
+    assert type(info.value) is E.NetworkError and "connection to the server broke" in str(info.value)
+    assert fault_proxy.count("/") == 1 and fault_proxy.connections == 1
+
+
+@pytest.mark.parametrize("reset", [False, True], ids=["eof", "reset"])
+@pytest.mark.parametrize("forward", [False, True], ids=["lost", "applied"])
+async def test_a_write_on_a_connection_closed_under_it_is_not_sent_again(
+        make_session: SessionFactory, fault_proxy: FaultProxy, user: TestUser, zou_admin: ZouAdmin,
+        reset: bool, forward: bool) -> None:
+    """The same race on a POST: whether Zou applied it is unknown (`applied`: it was), so it is never
+    replayed; the user is told the connection broke."""
+    project = zou_admin.create_project(team=[user])
+    session = await signed_in(make_session, user)
+    name = f"stale-{uuid.uuid4().hex[:8]}"
+    fault_proxy.set_mode("cut", times=1, path="/data/user/filters", method="POST", reset=reset, forward=forward)
+    with pytest.raises(E.NetworkError):
+        await session.post("/data/user/filters", {"list_type": "shot", "name": name, "query": "SH",
+                                                  "project_id": project["id"]})
+    assert fault_proxy.count("/data/user/filters", method="POST") == 1
+    filters = await session.get("/data/user/filters")
+    mine = [f for f in filters.get("shot", {}).get(project["id"], []) if f["name"] == name]
+    assert len(mine) == (1 if forward else 0)
 
 
 async def test_html_200_sso_page_on_a_get_is_protocol_error(make_session: SessionFactory,

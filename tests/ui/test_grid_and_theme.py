@@ -16,7 +16,7 @@ from pytestqt.qtbot import QtBot
 from desktop.models.lookups import Chip, contrast_ratio, readable_text_color
 from desktop.settings import Settings
 from desktop.ui.main_window import TAB_SHOTS, MainWindow
-from desktop.ui.theme import ThemeManager, palette_for
+from desktop.ui.theme import ThemeManager, palette_for, style_name
 from tests.helpers.seed import SeededProject, seed_small_project
 from tests.helpers.zou import TestUser, ZouAdmin, unique
 from tests.ui.conftest import OpenWindow
@@ -142,7 +142,7 @@ def test_the_detail_task_table_fits_its_width(open_window: Callable[..., OpenWin
 @pytest.fixture
 def app_look(qapp: QApplication) -> Iterator[QApplication]:
     """The theme changes the whole application: put its style and palette back for the other tests."""
-    style, palette = qapp.style().name(), QPalette(qapp.palette())
+    style, palette = style_name(qapp.style()), QPalette(qapp.palette())
     yield qapp
     restored = QStyleFactory.create(style)
     if restored is not None:
@@ -172,7 +172,7 @@ def test_dark_theme_switch_and_status_chips_readable_in_both(
     qtbot.waitUntil(lambda: shots_loaded(window), timeout=WAIT_MS)
     options = window.main_actions.view_options
     assert window_settings.theme == "system" and options.theme_actions["system"].isChecked()
-    style_before = app_look.style().name()
+    style_before = style_name(app_look.style())
     seen: dict[str, list[float]] = {}
     for scheme in ("dark", "light"):
         options.theme_actions[scheme].trigger()
@@ -180,9 +180,9 @@ def test_dark_theme_switch_and_status_chips_readable_in_both(
         window_bg = app_look.palette().color(QPalette.ColorRole.Window)
         if scheme == "dark":
             assert window_bg == QColor(palette_for(scheme).color(QPalette.ColorRole.Window))
-            assert app_look.style().name().lower() == "fusion"
+            assert style_name(app_look.style()).lower() == "fusion"
         else:  # the offscreen platform's scheme is light: its own look comes back
-            assert app_look.style().name() == style_before
+            assert style_name(app_look.style()) == style_before
         assert (window_bg.lightness() < 80) == (scheme == "dark")
         text = window.shots_pane.table.palette().color(QPalette.ColorRole.Text).name()
         base = window.shots_pane.table.palette().color(QPalette.ColorRole.Base).name()
