@@ -14,6 +14,7 @@ import datetime as dt
 from collections.abc import Sequence
 
 from PySide6.QtCore import QDate, Qt
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDateEdit,
@@ -35,7 +36,10 @@ from desktop.api.session import ZouSession
 from desktop.api.timelog import MAX_HOURS_PER_DAY, TimeLog, TimeSpent
 from desktop.asyncqt import TaskRunner
 from desktop.ui.panes.common import named
+from desktop.ui.theme import readable_on
 from desktop.ui.widgets import error_text
+
+DAY_OFF_COLOR = "#8a5a00"  # amber: a day off is a warning, not an error
 
 
 def task_label(t: UserTask) -> str:
@@ -66,7 +70,7 @@ class TimeLogDialog(QDialog):
         self.date.setCalendarPopup(True)
         self.date.setDisplayFormat("yyyy-MM-dd")
         self.day_off = named(QLabel(), "timeLogDayOff", "Day off")
-        self.day_off.setStyleSheet("color: #8a5a00; font-weight: 600;")
+        self.day_off.setStyleSheet("font-weight: 600;")
         self.day_off.hide()
         self.table = named(QTableWidget(0, 2), "timeLogTable", "Hours per task")
         self.table.setHorizontalHeaderLabels(["Task", "Hours"])
@@ -123,6 +127,9 @@ class TimeLogDialog(QDialog):
         self._show(entries)
         if day_off is not None:
             self.day_off.setText(day_off.text())
+            # Amber, as dark or light as the theme's window needs to read (4.5:1).
+            window = self.palette().color(QPalette.ColorRole.Window).name()
+            self.day_off.setStyleSheet(f"color: {readable_on(DAY_OFF_COLOR, window)}; font-weight: 600;")
             self.day_off.show()
         else:
             self.day_off.hide()

@@ -17,13 +17,14 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QItemSelectionModel, QUrl
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QGuiApplication, QPalette
 from pytestqt.qtbot import QtBot
 
 from desktop.api.downloads import Status
 from desktop.api.files import NO_TEMPLATE_MESSAGE
 from desktop.localzou import LocalZou
 from desktop.models.lists import MyTasksModel
+from desktop.models.lookups import contrast_ratio
 from desktop.models.roles import FOREGROUND
 from desktop.ui.files.where_to_save import WhereToSaveDialog, open_where_to_save
 from desktop.ui.main_window import TAB_MY_TASKS, TAB_SHOTS, MainWindow
@@ -203,6 +204,9 @@ def test_time_log_round_trip(open_window: Callable[..., OpenWindow], production:
     dialog.date.setDate(dialog.date.date().fromString(DAY, "yyyy-MM-dd"))
     qtbot.waitUntil(lambda: dialog.day_off.isVisible() and dialog.save_button.isEnabled(), timeout=WAIT_MS)
     assert dialog.day_off.text() == f"Day off ({DAY}): Dentist"
+    shown = dialog.day_off.styleSheet().split("color:")[1].split(";")[0].strip()
+    window = dialog.palette().color(QPalette.ColorRole.Window).name()
+    assert contrast_ratio(shown, window) >= 4.5  # readable in the theme it is shown in
     spin = dialog.hours_widget(anim)
     assert spin is not None and spin.value() == 0
     spin.setValue(3.5)
