@@ -119,3 +119,21 @@ def test_the_bell_is_drawn_in_the_text_colour(qapp: QApplication, scheme: str) -
     # All in the text colour (premultiplied alpha rounds a channel by one at most).
     assert all(max(abs(c.red() - text.red()), abs(c.green() - text.green()), abs(c.blue() - text.blue())) <= 1
                for c in inked), {c.name() for c in inked}
+
+
+def test_a_near_white_status_chip_keeps_its_outline_on_a_white_row(qtbot: QtBot) -> None:
+    """Zou's "todo" status is #f5f5f5: painted on a white row, the chip's edge is still drawn."""
+    from PySide6.QtCore import QRect
+    from PySide6.QtGui import QImage, QPainter
+
+    from desktop.models.lookups import Chip
+    from desktop.ui.delegates import paint_chip
+
+    del qtbot
+    image = QImage(120, 28, QImage.Format.Format_RGB32)
+    image.fill(QColor("#ffffff"))
+    painter = QPainter(image)
+    paint_chip(painter, QRect(0, 0, 120, 28), Chip("todo", "#f5f5f5", "#000000", "Todo"), QFont(), QColor("#000"))
+    painter.end()
+    row = [QColor(image.pixel(x, 14)).lightness() for x in range(0, 12)]
+    assert min(row) < 230  # the edge, a shade darker than both the fill (245) and the row (255)
