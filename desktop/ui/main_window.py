@@ -184,6 +184,8 @@ class MainWindow(QMainWindow):
 
         self.window_state.restore()
         self.filled = True
+        if self.isVisible() and self.focusWidget() is None:
+            self.focusNextChild()  # shown before its panes (cold start): focus goes where a show puts it
         browse.reload()
         self.inbox.reload()
 
