@@ -100,7 +100,8 @@ SAVED_START = textwrap.dedent("""
                           projects=main.projects_pane.model.rowCount(), user=main.user.email,
                           after=sorted(sys.modules))
         elif sign_in is not None and sign_in.isVisible():
-            report.update(outcome="sign_in", frame_visible=shiboken6.isValid(frame) and frame.isVisible(), main=c.main_window is not None,
+            report.update(outcome="sign_in", frame_visible=shiboken6.isValid(frame) and frame.isVisible(),
+                          main=c.main_window is not None,
                           early_left=c.early_main is not None,
                           message=sign_in.findChild(QLabel, "signInMessage").text(),
                           email=sign_in.findChild(QLineEdit, "emailField").text())
@@ -190,6 +191,10 @@ def test_a_saved_session_paints_its_main_window_first_then_refreshes_the_session
     assert isinstance(after, list)
     for module in ("asyncio", "qasync", "httpx", "keyring", "desktop.ui.panes", "desktop.ui.browse_session"):
         assert loaded(after, module), module
+    # Loaded on first use, not as the window fills: PyAV, the event stream (live updates are off here), the
+    # publish dialog, the studio window.
+    for module in ("av", "socketio", "aiohttp", "desktop.ui.publish.dialog", "desktop.ui.studio.window"):
+        assert not loaded(after, module), module
 
 
 def test_an_ended_saved_session_moves_from_the_painted_main_window_to_sign_in_with_a_message(
