@@ -61,7 +61,7 @@ def default_main_window_factory() -> MainWindowFactory:
 
 
 def _live(window: Any, settings: Settings) -> QWidget:
-    """The main window listens to the event stream (Edit > Preferences can turn it off)."""
+    """The main window listens to the event stream, unless the settings say not to."""
     if settings.live_updates:
         window.start_live_updates(settings.events_url or None)
     return cast(QWidget, window)
