@@ -129,7 +129,7 @@ class MainWindow(QMainWindow):
             self.playlists_pane.minimumSizeHint().width(),
             max(p.minimumSizeHint().width() for p in (self.shots_pane, self.assets_pane, self.my_tasks_pane)))))
         # Into the frame's places (the splitter keeps its columns' sizes), then the placeholders go.
-        current = self.tabs.currentIndex()
+        current, sizes = self.tabs.currentIndex(), self.splitter.sizes()
         self.tabs.clear()
         for page, label in zip((self.shots_pane, self.assets_pane, self.my_tasks_pane, self.playlists_pane),
                                TAB_LABELS, strict=True):
@@ -138,6 +138,7 @@ class MainWindow(QMainWindow):
         self.splitter.replaceWidget(0, self.projects_pane)
         self.splitter.replaceWidget(2, self.detail)
         self._set_stretch()
+        self.splitter.setSizes(sizes)  # the new panes' own sizes must not move the columns
         if self.connecting is not None:
             self.connecting.remove()
             self.connecting = None

@@ -13,19 +13,22 @@ import os
 import subprocess
 import sys
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import pytest
 from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
-from desktop.api import TokenStore
+from desktop.api import ServerInfo, SignedIn, TokenStore, ZouClient, ZouSession
 from desktop.api.tokens import KEYRING_SERVICE
 from desktop.localzou import LocalZou
 from desktop.settings import Settings
 from desktop.ui.connections import Connections
 from desktop.ui.controller import AppController
+from desktop.ui.main.window_state import SETTLE_MS
 from desktop.ui.placeholder_window import PlaceholderMainWindow
 from tests.helpers.zou import TestUser, forge_token
 from tests.ui.auth_helpers import (  # noqa: F401 - fixtures, registered by pytest under their names
@@ -33,7 +36,7 @@ from tests.ui.auth_helpers import (  # noqa: F401 - fixtures, registered by pyte
     fixture_user,
     submit_password,
 )
-from tests.ui.conftest import run_async
+from tests.ui.conftest import OpenWindow, run_async
 from tests.ui.test_cold_start import HEAVY, loaded
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -249,3 +252,53 @@ def test_the_settings_say_whether_the_keyring_holds_the_session(
     finally:
         run_async(qtbot, controller.shutdown())
         run_async(qtbot, connections.aclose())
+
+
+# ---------------------------------------------------------------- the frame is the real window's
+def test_the_window_painted_before_its_session_has_the_saved_layout_and_keeps_it_when_filled(
+        qtbot: QtBot, open_window: Callable[..., OpenWindow], window_settings: Settings, zou_server: LocalZou,
+        user: TestUser) -> None:
+    from desktop.ui.main_window import TAB_MY_TASKS, MainWindow
+
+    first = open_window(user, wait_for=("context",)).window  # a previous run: its layout is saved at close
+    first.resize(780, 640)  # within the offscreen screen (800x800): restoreGeometry keeps windows on screen
+    qtbot.waitUntil(lambda: (first.width(), first.height()) == (780, 640), timeout=15_000)
+    qtbot.wait(SETTLE_MS + 100)
+    sizes = first.splitter.sizes()
+    wanted = [sizes[0] - 40, sizes[1] + 40, sizes[2]]
+    first.splitter.setSizes(wanted)
+    qtbot.waitUntil(lambda: first.splitter.sizes() == wanted, timeout=15_000)
+    first.show_tab(TAB_MY_TASKS)
+    first.close()
+
+    settings = Settings(QSettings(window_settings.q.fileName(), QSettings.Format.IniFormat))
+    window = MainWindow.before_session(settings, zou_server.url)
+    qtbot.addWidget(window)
+    window.show()
+    # Before any pane exists: the saved size, columns and tab, and nothing the user could start.
+    assert not window.filled and window.objectName() == "mainWindow"
+    assert (window.width(), window.height()) == (780, 640)
+    qtbot.waitUntil(lambda: window.splitter.sizes() == wanted, timeout=15_000)
+    assert window.tabs.currentIndex() == TAB_MY_TASKS and window.tabs.count() == 4
+    assert not any(action.isEnabled() for action in window.menuBar().actions())
+    assert window.findChild(QWidget, "connectingProjects") is not None
+
+    session = ZouSession(zou_server.url)
+    try:
+        outcome = run_async(qtbot, session.sign_in(user.email, user.password))
+        assert isinstance(outcome, SignedIn)
+        window.fill(session, ZouClient(session), outcome.user, ServerInfo(api_url=zou_server.url, version="1.0.97"))
+        loaded: list[str] = []
+        window.loaded.connect(loaded.append)
+        assert window.filled and window.connecting is None
+        # The same window, as the user left it: size, columns, tab; the real panes in the frame's places.
+        assert (window.width(), window.height()) == (780, 640) and window.splitter.sizes() == wanted
+        assert window.tabs.currentIndex() == TAB_MY_TASKS and window.tabs.widget(TAB_MY_TASKS) is window.my_tasks_pane
+        assert window.splitter.widget(0) is window.projects_pane and window.splitter.widget(2) is window.detail
+        qtbot.waitUntil(lambda: "context" in loaded, timeout=15_000)
+        qtbot.waitUntil(lambda: window.findChild(QWidget, "connectingProjects") is None, timeout=15_000)
+        qtbot.waitUntil(lambda: not window.inbox.runner.busy and not window.browse.runner.busy, timeout=15_000)
+        window.close()
+        run_async(qtbot, window.shutdown())
+    finally:
+        run_async(qtbot, session.aclose())
