@@ -4,9 +4,9 @@ Boot and shutdown follow the pattern verified in design.md: `qasync.run(amain(ap
 quit when its last window closes, it sets an event instead, and `amain` returns after closing the HTTP
 client inside the coroutine (closing it from `aboutToQuit` fails: the loop is already gone).
 
-Cold start: `main()` shows and paints the sign-in window before asyncio and qasync are imported, then runs
-the loop (desktop/ui/first_window.py says what keeps that safe); the main window from a saved session
-needs the server, so that path starts the loop first.
+Cold start: `main()` shows and paints the first window (the sign-in window, or a saved session's main
+window before its session is checked) before asyncio and qasync are imported, then runs the loop
+(desktop/ui/first_window.py says what keeps that safe).
 """
 
 from __future__ import annotations
@@ -99,14 +99,16 @@ async def amain(app: QApplication, args: argparse.Namespace, state: Boot | None 
             # nginx serves Kitsu), so live updates find the stream where they would on a real server.
             window = await controller.start_signed_in(f"{demo.site_url}/api" if demo.site_url else demo.url,
                                                       coordinator.email, coordinator.password)
-        elif state.window is not None:
+        elif state.window is not None and state.window is not controller.early_main:
             window = state.window  # the sign-in window, shown before the loop
         else:
-            window = await controller.start()
+            window = await controller.start()  # fills the main window shown before the loop, if any
         log.info("started: %s shown", window.objectName())
         if args.smoke_test:
             if state.window is window and state.painted is not None:
                 _print_painted(window, *state.painted)
+                if window.objectName() == "mainWindow":  # painted before its session: now filled too
+                    await _wait_painted(window, "filled")
             else:
                 await _wait_painted(window)
             await asyncio.sleep(SMOKE_TEST_SHOW_S)
@@ -130,7 +132,7 @@ async def amain(app: QApplication, args: argparse.Namespace, state: Boot | None 
     return 0
 
 
-async def _wait_painted(window: QWidget) -> None:
+async def _wait_painted(window: QWidget, what: str = "painted") -> None:
     """Until `window` has been painted; prints when (`_print_painted`)."""
     import asyncio
 
@@ -146,13 +148,14 @@ async def _wait_painted(window: QWidget) -> None:
     # first paint is still to come; update() makes sure a paint is on its way either way.
     after_first_paint(window, done)
     window.update()
-    _print_painted(window, *await asyncio.wait_for(painted, 30))
+    _print_painted(window, *await asyncio.wait_for(painted, 30), what=what)
 
 
-def _print_painted(window: QWidget, at: float, cpu: float) -> None:
+def _print_painted(window: QWidget, at: float, cpu: float, what: str = "painted") -> None:
     """For the cold-start benchmark (benchmarks/cold_start.py): when `window` finished its first paint, on
-    the machine-wide monotonic clock, and this process's CPU time by then."""
-    print(f"smoke-test: {window.objectName()} painted at monotonic {at:.6f} (cpu {cpu:.3f} s)", flush=True)
+    the machine-wide monotonic clock, and this process's CPU time by then ("filled": the main window
+    painted before its session was checked, painted again with its panes in)."""
+    print(f"smoke-test: {window.objectName()} {what} at monotonic {at:.6f} (cpu {cpu:.3f} s)", flush=True)
 
 
 async def _start_demo() -> DemoServer | None:
@@ -197,10 +200,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     log.info("%s %s starting (Python %s)", APP_NAME, __version__, sys.version.split()[0])
     app = make_application(argv)
     try:
-        from desktop.ui.first_window import boot, show_sign_in_before_loop
+        from desktop.ui.first_window import boot, show_main_before_loop, show_sign_in_before_loop
 
         state = boot(app, args)
         show_sign_in_before_loop(app, state)  # painted before asyncio and qasync load (cold start)
+        show_main_before_loop(app, state)  # or the saved session's main window, filled once checked
         import qasync
 
         code: int = qasync.run(amain(app, args, state))

@@ -104,6 +104,9 @@ class Settings:
     last_api_url = Option("session/api_url", "", doc="its API root, as found by the probe")
     last_email = Option("session/email", "", doc="the e-mail of the saved session")
     keep_signed_in = Option("session/keep_signed_in", True, doc="keep the session in the keyring after exit")
+    session_in_keyring = Option("session/in_keyring", True,
+                                doc="False once the keyring no longer holds the saved session (signed out): "
+                                    "the next start opens the sign-in window without asking the keyring")
     ca_file = Option("tls/ca_file", "", doc="a studio CA bundle, added to the OS trust store")
     live_updates = Option("session/live_updates", True, doc="listen to Zou's event stream (no F5 needed)")
     events_url = Option("session/events_url", "", doc="the event stream when not at the API's host /socket.io")

@@ -21,8 +21,6 @@ from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import av
-
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
@@ -74,6 +72,10 @@ class FrameImage:
 
 class FrameReader:
     def __init__(self, path: str | Path, *, cache_bytes: int = DEFAULT_CACHE_BYTES) -> None:
+        # PyAV (FFmpeg, ~0.1 s to import) loads with the first movie opened, not with the review player that
+        # the main window's detail pane builds as the window opens (cold start, issue 16).
+        import av
+
         self.path = Path(path)
         try:
             self._container: InputContainer = av.open(str(self.path), mode="r")
@@ -128,6 +130,8 @@ class FrameReader:
         return self._convert(frame, actual, width, height)
 
     def _convert(self, frame: VideoFrame, index: int, width: int | None, height: int | None) -> FrameImage:
+        import av  # loaded since __init__
+
         try:
             converted = frame.reformat(width=width or frame.width, height=height or frame.height,
                                        format="bgra", interpolation="BILINEAR")
@@ -163,6 +167,8 @@ class FrameReader:
             return cached, index
         if self._next is None or index < self._next or index > self._next + FORWARD_DECODE_LIMIT:
             self._seek(index)
+        import av  # loaded since __init__
+
         try:
             return self._decode_to(index)
         except av.FFmpegError as exc:

@@ -22,15 +22,16 @@ from desktop.api import errors as E
 from desktop.asyncqt import TaskRunner
 from desktop.settings import Settings
 from desktop.ui.connections import Connections
-from desktop.ui.signin import SignInResult, SignInWindow
 
 # Cold start: what the sign-in window does not need (the HTTP client, the keyring, the account security
-# dialog, the session-expired sheet) is imported where it is first used.
+# dialog, the session-expired sheet) is imported where it is first used; and the sign-in window itself,
+# which a saved session's main window does not need at its first paint.
 if TYPE_CHECKING:
     from desktop.api import Person, ServerInfo, ZouClient, ZouSession
     from desktop.api.tokens import Tokens
+    from desktop.ui.main_window import MainWindow
     from desktop.ui.security import AccountSecurityDialog
-    from desktop.ui.signin import SessionExpiredSheet
+    from desktop.ui.signin import SessionExpiredSheet, SignInWindow
 
 log = logging.getLogger(__name__)
 
@@ -54,12 +55,16 @@ def default_main_window_factory() -> MainWindowFactory:
         # Imported when first needed, not at start: the sign-in window shows without the panes, models and
         # filter engine loaded (cold start). Errors inside the module still surface, here.
         main_window = importlib.import_module(MAIN_WINDOW_MODULE).MainWindow
-        window = main_window(session, client, settings, user, server)
-        if settings.live_updates:
-            window.start_live_updates(settings.events_url or None)
-        return cast(QWidget, window)
+        return _live(main_window(session, client, settings, user, server), settings)
 
     return open_main
+
+
+def _live(window: Any, settings: Settings) -> QWidget:
+    """The main window listens to the event stream, unless the settings say not to."""
+    if settings.live_updates:
+        window.start_live_updates(settings.events_url or None)
+    return cast(QWidget, window)
 
 
 def _connect(window: QWidget, signal_name: str, slot: Callable[[], Any]) -> None:
@@ -85,6 +90,9 @@ class AppController(QObject):
 
         self.sign_in_window: SignInWindow | None = None
         self.main_window: QWidget | None = None
+        # Cold start: the main window painted before the saved session was checked (desktop.ui.first_window);
+        # `start()` fills it when the session resumes, and closes it when the sign-in window shows instead.
+        self.early_main: MainWindow | None = None
         self.sheet: SessionExpiredSheet | None = None
         self.security_dialog: AccountSecurityDialog | None = None
         self.session: ZouSession | None = None
@@ -111,7 +119,9 @@ class AppController(QObject):
             return resumed
         if not message and self.stored_session_rejected:
             message = "Your saved session has ended. Sign in again."
-        return self.show_sign_in(message=message)
+        window = self.show_sign_in(message=message)
+        self._close_early_main()  # after the sign-in window shows: never "last window closed" in between
+        return window
 
     async def start_signed_in(self, server_url: str, email: str, password: str) -> QWidget:
         """Sign straight in (the demo's coordinator account); nothing is remembered for next time, since
@@ -130,7 +140,7 @@ class AppController(QObject):
         """Could `start()` resume a saved session (the settings say one was kept, for this server)? False:
         the first window is the sign-in window, which can show before the event loop runs (desktop.app)."""
         s = self.settings
-        if not (s.keep_signed_in and s.last_api_url and s.last_email):
+        if not (s.keep_signed_in and s.session_in_keyring and s.last_api_url and s.last_email):
             return False
         # --server asking for another server than the saved session's: no resume.
         return not (self.server_override and self.server_override not in (s.last_server, s.last_api_url))
@@ -142,6 +152,7 @@ class AppController(QObject):
             return None
         tokens = self.token_store.load(s.last_api_url, s.last_email)
         if tokens is None:
+            self._mark_saved(s.last_api_url, s.last_email, False)  # the next start shows sign-in at once
             return None
         from desktop.api import probe_server
 
@@ -182,6 +193,8 @@ class AppController(QObject):
 
     # ------------------------------------------------------------ sign-in window
     def show_sign_in(self, *, message: str = "", email: str | None = None) -> SignInWindow:
+        from desktop.ui.signin import SignInWindow
+
         s = self.settings
         window = SignInWindow(self.connections, s, server_text=self.server_override or s.last_server,
                               email=s.last_email if email is None else email, message=message)
@@ -195,6 +208,8 @@ class AppController(QObject):
         return window
 
     def _signed_in(self, result: object) -> None:
+        from desktop.ui.signin import SignInResult
+
         assert isinstance(result, SignInResult) and self.sign_in_window is not None
         s = self.settings
         server_text = self.sign_in_window.server.text()
@@ -217,7 +232,12 @@ class AppController(QObject):
         from desktop.api import ZouClient
 
         self._persist(session.tokens)
-        window = self.main_window_factory(session, ZouClient(session), self.settings, user, server)
+        early, self.early_main = self.early_main, None
+        if early is not None:  # the window the user already sees, painted before the session was known
+            early.fill(session, ZouClient(session), user, server)
+            window = _live(early, self.settings)
+        else:
+            window = self.main_window_factory(session, ZouClient(session), self.settings, user, server)
         _connect(window, "sign_out_requested", lambda: self.runner.run(self.sign_out(), key="sign-out"))
         _connect(window, "account_security_requested", self.open_account_security)
         _connect(window, "session_expired", self.show_session_expired)
@@ -237,16 +257,33 @@ class AppController(QObject):
                 # No usable keychain (e.g. no Secret Service on this desktop): the session still works,
                 # it just cannot be resumed at the next start.
                 log.warning("session not stored: the system keyring is unavailable (%s)", exc.__class__.__name__)
+                self._mark_saved(self.server.api_url, self.email, False)
+            else:
+                self._mark_saved(self.server.api_url, self.email, True)
         else:
             self._forget(self.server.api_url, self.email)
 
     def _forget(self, api_url: str, email: str) -> None:
         import keyring.errors
 
+        self._mark_saved(api_url, email, False)
         try:
             self.token_store.delete(api_url, email)
         except keyring.errors.KeyringError as exc:
             log.warning("could not remove the stored session: %s", exc.__class__.__name__)
+
+    def _mark_saved(self, api_url: str, email: str, saved: bool) -> None:
+        """The settings' note of whether the keyring holds the saved session: the next start decides from it,
+        without the keyring, whether its first window is the main window (cold start)."""
+        s = self.settings
+        if (api_url, email) == (s.last_api_url, s.last_email) and s.session_in_keyring != saved:
+            s.session_in_keyring = saved
+
+    def _close_early_main(self) -> None:
+        if self.early_main is not None:
+            window, self.early_main = self.early_main, None
+            window.close()
+            window.deleteLater()
 
     def _tokens_changed(self, tokens: Tokens | None) -> None:
         """The session's tokens changed: sign-in, refresh, enrollment, sign-out, or a refresh that failed."""
@@ -348,6 +385,7 @@ class AppController(QObject):
 
     def close_windows(self) -> None:
         self._close_main()
+        self._close_early_main()
         if self.sign_in_window is not None:
             window, self.sign_in_window = self.sign_in_window, None
             window.close()

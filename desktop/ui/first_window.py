@@ -11,8 +11,11 @@ What keeps that safe while no loop runs:
   `amain` releases it from the running loop;
 - a quit (SIGINT/SIGTERM/SIGHUP, or the window closed) is remembered and honoured as soon as the loop runs.
 
-When a saved session may resume, the first window is the main window, which needs the server (an async
-probe and session check): that path starts the loop first, as before.
+When a saved session may resume (the settings say so, without asking the keyring), the first window is
+the main window: `show_main_before_loop` paints it the same way, its panes replaced by a "Connecting to …"
+state and its menus disabled (desktop.ui.main.connecting). Once the loop runs, `AppController.start()`
+reads the keyring, checks the session with the server and fills that same window, or closes it for the
+sign-in window (session ended) with a message saying why.
 """
 
 from __future__ import annotations
@@ -63,7 +66,7 @@ class Boot:
     controller: AppController
     quit: QuitRequest
     demo: bool  # the demo server starts (in the loop) and its account signs in
-    window: QWidget | None = None  # the sign-in window, already shown (and painted, unless it timed out)
+    window: QWidget | None = None  # the first window, already shown (and painted, unless it timed out)
     painted: tuple[float, float] | None = None  # (monotonic, process CPU) when its first paint pass ended
     _keep: list[object] = field(default_factory=list)
 
@@ -93,6 +96,20 @@ def show_sign_in_before_loop(app: QApplication, state: Boot) -> None:
     first_paint.hold_until_loop()
     state.window = state.controller.show_sign_in()
     state.painted = _pump_until_painted(app, state.window)
+
+
+def show_main_before_loop(app: QApplication, state: Boot) -> None:
+    """When a saved session may resume: show its main window, not filled yet, and pump until painted."""
+    if state.demo or not state.controller.saved_session_possible():
+        return
+    from desktop.ui.main_window import MainWindow  # only Qt and the window's frame (the panes load at fill)
+
+    s = state.settings
+    window = MainWindow.before_session(s, s.last_server or s.last_api_url)
+    state.controller.early_main = window
+    window.show()
+    state.window = window
+    state.painted = _pump_until_painted(app, window)
 
 
 class _PaintSpy(QObject):

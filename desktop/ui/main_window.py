@@ -9,7 +9,6 @@ actions are `desktop.ui.main.actions`, the commands they run `desktop.ui.main.ed
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
@@ -17,33 +16,24 @@ from PySide6.QtGui import QCloseEvent, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import QMainWindow, QSplitter, QTabWidget
 
 from desktop import APP_NAME
-from desktop.api import Person, ServerInfo, ZouClient, ZouSession
-from desktop.api.records import Project
-from desktop.asyncqt import TaskRunner
-from desktop.models.filtering import RowFilterFactory
 from desktop.settings import Settings
-from desktop.ui.browse_session import BrowseSession
-from desktop.ui.csv import CsvActions
-from desktop.ui.downloads import DownloadsDock
-from desktop.ui.main.actions import MainActions
-from desktop.ui.main.detail_follow import DetailFollower
-from desktop.ui.main.edit_commands import EditCommands
-from desktop.ui.main.file_commands import FileCommands
-from desktop.ui.main.parts import WindowParts
-from desktop.ui.main.status_bar import MainStatusBar
+from desktop.ui.main.connecting import ConnectingState
 from desktop.ui.main.window_state import WindowState
-from desktop.ui.offline import OfflineReading
-from desktop.ui.panes import DetailPane, EntityPane, MyTasksPane, ProjectsPane
-from desktop.ui.panes.common import named
-from desktop.ui.playlists import PlaylistsPane
-from desktop.ui.publish.commands import PublishCommands
-from desktop.ui.review.commands import ReviewCommands
-from desktop.ui.thumbnails import ThumbnailCache
+from desktop.ui.widgets import named
 
+# Cold start: a saved session's window paints before the session is checked (`before_session`), so this
+# module loads only Qt and the window's frame; what the panes need is imported by `fill()`.
 if TYPE_CHECKING:
+    import asyncio
+
+    from desktop.api import Person, ServerInfo, ZouClient, ZouSession
+    from desktop.api.records import Project
+    from desktop.models.filtering import RowFilterFactory
     from desktop.ui.live_updates import LiveUpdates
 
 TAB_SHOTS, TAB_ASSETS, TAB_MY_TASKS, TAB_PLAYLISTS = 0, 1, 2, 3
+TAB_LABELS = ("&Shots", "&Assets", "&My tasks", "&Playlists")
+SPLITTER_STRETCH = (0, 1, 0)  # projects, lists, detail: the lists take the room
 
 
 class MainWindow(QMainWindow):
@@ -56,11 +46,66 @@ class MainWindow(QMainWindow):
     def __init__(self, session: ZouSession, client: ZouClient, settings: Settings, user: Person,
                  server: ServerInfo) -> None:
         super().__init__()
+        self._build_frame(settings, server.site_url)
+        self.fill(session, client, user, server)
+
+    @classmethod
+    def before_session(cls, settings: Settings, server: str) -> MainWindow:
+        """Cold start (desktop.ui.first_window): the window a saved session opens, built to be painted
+        before the session is checked and before the panes' modules load. It shows "Connecting to
+        `server`…" with its menus disabled until `fill()` (AppController, once the session is known)."""
+        window = cls.__new__(cls)
+        QMainWindow.__init__(window)
+        window._build_frame(settings, server)
+        return window
+
+    def _build_frame(self, settings: Settings, server: str) -> None:
+        """The window without its panes: title, icon, saved geometry, the splitter and the list tabs."""
         named(self, "mainWindow", f"{APP_NAME} main window")
-        self.session, self.client, self.settings, self.user, self.server = session, client, settings, user, server
-        self.setWindowTitle(f"{APP_NAME} · {server.site_url}")
+        self.settings = settings
+        self.setWindowTitle(f"{APP_NAME} · {server}")
         self._set_icon()
         self._closing = False
+        self.filled = False  # fill() ran: the panes, menus and session are there
+        self.tabs = named(QTabWidget(), "mainTabs", "Lists")
+        self.splitter = named(QSplitter(Qt.Orientation.Horizontal), "mainSplitter", "Main panes")
+        self.connecting: ConnectingState | None = ConnectingState(self, server, len(TAB_LABELS))
+        for page, label in zip(self.connecting.pages, TAB_LABELS, strict=True):
+            self.tabs.addTab(page, label)
+        for widget in (self.connecting.projects, self.tabs, self.connecting.detail):
+            self.splitter.addWidget(widget)
+        self._set_stretch()
+        self.splitter.setSizes([220, 900, 380])
+        self.setCentralWidget(self.splitter)
+        self.window_state = WindowState(self)
+        self.window_state.restore_frame()
+
+    def _set_stretch(self) -> None:
+        for i, stretch in enumerate(SPLITTER_STRETCH):
+            self.splitter.setStretchFactor(i, stretch)
+
+    def fill(self, session: ZouSession, client: ZouClient, user: Person, server: ServerInfo) -> None:
+        """The session is known: build the panes, menus and status bar into the window, and start loading."""
+        from desktop.asyncqt import TaskRunner
+        from desktop.ui.browse_session import BrowseSession
+        from desktop.ui.csv import CsvActions
+        from desktop.ui.downloads import DownloadsDock
+        from desktop.ui.main.actions import MainActions
+        from desktop.ui.main.detail_follow import DetailFollower
+        from desktop.ui.main.edit_commands import EditCommands
+        from desktop.ui.main.file_commands import FileCommands
+        from desktop.ui.main.parts import WindowParts
+        from desktop.ui.main.status_bar import MainStatusBar
+        from desktop.ui.offline import OfflineReading
+        from desktop.ui.panes import DetailPane, EntityPane, MyTasksPane, ProjectsPane
+        from desktop.ui.playlists import PlaylistsPane
+        from desktop.ui.publish.commands import PublishCommands
+        from desktop.ui.review.commands import ReviewCommands
+        from desktop.ui.thumbnails import ThumbnailCache
+
+        settings = self.settings
+        self.session, self.client, self.user, self.server = session, client, user, server
+        self.setWindowTitle(f"{APP_NAME} · {server.site_url}")
         self.runner = TaskRunner(self)  # the commands' tasks (the loads run on the browse session's)
         self.browse = browse = BrowseSession(session, client, settings, user, server, self)
         self.thumbnails = ThumbnailCache(session, parent=self)
@@ -79,21 +124,24 @@ class MainWindow(QMainWindow):
             pane.set_thumbnail_source(self.thumbnails)
             self.thumbnails.preview_ready.connect(pane.source.on_thumbnail_ready)
 
-        self.tabs = named(QTabWidget(), "mainTabs", "Lists")
-        self.tabs.addTab(self.shots_pane, "&Shots")
-        self.tabs.addTab(self.assets_pane, "&Assets")
-        self.tabs.addTab(self.my_tasks_pane, "&My tasks")
         # No wider a minimum than the other lists: the tabs' minimum is their widest page's.
         self.playlists_pane.setMinimumWidth(max(1, min(
             self.playlists_pane.minimumSizeHint().width(),
             max(p.minimumSizeHint().width() for p in (self.shots_pane, self.assets_pane, self.my_tasks_pane)))))
-        self.tabs.addTab(self.playlists_pane, "&Playlists")
-        self.splitter = named(QSplitter(Qt.Orientation.Horizontal), "mainSplitter", "Main panes")
-        for i, (widget, stretch) in enumerate(((self.projects_pane, 0), (self.tabs, 1), (self.detail, 0))):
-            self.splitter.addWidget(widget)
-            self.splitter.setStretchFactor(i, stretch)
-        self.splitter.setSizes([220, 900, 380])
-        self.setCentralWidget(self.splitter)
+        # Into the frame's places (the splitter keeps its columns' sizes), then the placeholders go.
+        current, sizes = self.tabs.currentIndex(), self.splitter.sizes()
+        self.tabs.clear()
+        for page, label in zip((self.shots_pane, self.assets_pane, self.my_tasks_pane, self.playlists_pane),
+                               TAB_LABELS, strict=True):
+            self.tabs.addTab(page, label)
+        self.tabs.setCurrentIndex(current)
+        self.splitter.replaceWidget(0, self.projects_pane)
+        self.splitter.replaceWidget(2, self.detail)
+        self._set_stretch()
+        self.splitter.setSizes(sizes)  # the new panes' own sizes must not move the columns
+        if self.connecting is not None:
+            self.connecting.remove()
+            self.connecting = None
 
         # ---------------------------------------------------------------- features
         self.downloads = DownloadsDock(session, settings, self)
@@ -135,8 +183,10 @@ class MainWindow(QMainWindow):
         self.tabs.currentChanged.connect(self.main_actions.update)
         self.main_actions.update()
 
-        self.window_state = WindowState(self)
         self.window_state.restore()
+        self.filled = True
+        if self.isVisible() and self.focusWidget() is None:
+            self.focusNextChild()  # shown before its panes (cold start): focus goes where a show puts it
         browse.reload()
         self.inbox.reload()
 
@@ -197,12 +247,16 @@ class MainWindow(QMainWindow):
 
     # ================================================================ keyboard
     def show_tab(self, index: int) -> None:
+        from desktop.ui.panes import EntityPane, MyTasksPane
+
         self.tabs.setCurrentIndex(index)
         pane = self.tabs.currentWidget()
         if isinstance(pane, EntityPane | MyTasksPane):
             pane.table.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     def focus_filter(self) -> None:
+        from desktop.ui.panes import EntityPane, MyTasksPane
+
         pane = self.tabs.currentWidget()
         if isinstance(pane, EntityPane | MyTasksPane):
             pane.focus_filter()
@@ -240,6 +294,9 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self._closing = True
+        if not self.filled:  # closed before the session was checked (cold start): nothing started yet
+            super().closeEvent(event)
+            return
         self.window_state.save()
         self.follower.stop()
         self.browse.close()
@@ -252,6 +309,8 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
     def _stop_live(self) -> asyncio.Future[None] | None:
+        import asyncio
+
         if self.live is not None and self._live_stopped is None:
             self._live_stopped = asyncio.ensure_future(self.live.stop())
         return self._live_stopped
@@ -261,6 +320,8 @@ class MainWindow(QMainWindow):
 
         Runs from the sign-out command before the session is revoked, and from closeEvent; the app's
         shutdown may also `await window.shutdown()` before it closes the session."""
+        import asyncio
+
         if self._downloads_shutdown is None:
             try:
                 loop = asyncio.get_event_loop()

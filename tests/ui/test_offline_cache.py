@@ -200,12 +200,15 @@ def test_a_saved_session_opens_offline_without_a_password_and_reconnects(
 
     loaded: list[str] = []
 
-    def start() -> tuple[AppController, MainWindow]:
+    def start(*, early: bool = False) -> tuple[AppController, MainWindow]:
         controller = AppController(settings, connections, TokenStore(),
                                    main_window_factory=default_main_window_factory())
+        # early: as the app starts (desktop.ui.first_window), the main window is shown before the check
+        shown = controller.early_main = MainWindow.before_session(settings, proxy.url) if early else None
         run_async(qtbot, controller.start())
         window = controller.main_window
         assert isinstance(window, MainWindow), controller.window
+        assert shown is None or window is shown  # the window the user saw, filled
         window.loaded.connect(loaded.append)
         return controller, window
 
@@ -217,7 +220,7 @@ def test_a_saved_session_opens_offline_without_a_password_and_reconnects(
     proxy.reset()
     proxy.set_mode("cut")
     loaded.clear()
-    controller, window = start()
+    controller, window = start(early=True)
     try:
         assert controller.sign_in_window is None  # no password asked
         assert window.offline.offline and banner(window).isVisibleTo(window)

@@ -20,29 +20,44 @@ class WindowState(QObject):
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self.w = window
-        self.settings = window.browse.settings
+        self.settings = window.settings
         self._shown = False
         self._settling = False
 
-    def restore(self) -> None:
+    def restore_frame(self) -> None:
+        """What the window has before its panes (cold start): its size and place, its columns, the tab."""
         w, s = self.w, self.settings
         geometry = s.geometry("main")
         if geometry is None or not w.restoreGeometry(geometry):
             w.resize(1500, 900)
-        state = s.geometry("main/state")
-        if state is not None:
-            w.restoreState(state)
-        self.restore_splitters()
+        self._restore_main_splitter()
         tab = s.main_tab
         w.tabs.setCurrentIndex(tab if 0 <= tab < w.tabs.count() else 0)
 
-    def restore_splitters(self) -> None:
+    def restore(self) -> None:
+        """Everything, once the panes are in. A window already shown (cold start: painted before its panes)
+        keeps its place, columns and tab as they are: the user may have moved them already."""
+        if not self.w.isVisible():
+            self.restore_frame()
+        state = self.settings.geometry("main/state")
+        if state is not None:
+            self.w.restoreState(state)
+        self._restore_detail_splitter()
+
+    def _restore_main_splitter(self) -> None:
         splitter = self.settings.geometry("main/splitter")
         if splitter is not None:
             self.w.splitter.restoreState(splitter)
+
+    def _restore_detail_splitter(self) -> None:
         detail = self.settings.geometry("main/detailSplitter")
         if detail is not None:
             self.w.detail.splitter.restoreState(detail)
+
+    def restore_splitters(self) -> None:
+        self._restore_main_splitter()
+        if self.w.filled:  # the detail pane is in
+            self._restore_detail_splitter()
 
     def shown(self) -> None:
         if not self._shown:

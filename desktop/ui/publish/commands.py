@@ -5,19 +5,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, QPoint, Signal
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QAbstractItemView, QWidget
 
 from desktop.api.editing import EditContext
-from desktop.api.events import EventStream
-from desktop.api.publish import PublishResult
 from desktop.api.records import UserTask
 from desktop.models.lists import user_task_kind
 from desktop.ui.main.parts import WindowParts
-from desktop.ui.publish.dialog import PublishDialog
+
+# The dialog, the publish steps and the event stream load when a publish starts, not with the main window
+# (cold start, issue 16).
+if TYPE_CHECKING:
+    from desktop.api.events import EventStream
+    from desktop.api.publish import PublishResult
+    from desktop.ui.publish.dialog import PublishDialog
 
 
 class FileDrops(QObject):
@@ -107,6 +111,8 @@ class PublishCommands(QObject):
         ctx = self._context(str(task.get("project_id") or ""))
         if ctx is None:
             return None
+        from desktop.ui.publish.dialog import PublishDialog
+
         dialog = PublishDialog(self.browse.editor, self.browse.settings, ctx, self.parts.window, task=task,
                                entity_name=entity_name, entity_kind=kind, files=files, events=self._events)
 
@@ -121,6 +127,8 @@ class PublishCommands(QObject):
 
     def _events(self) -> EventStream | None:
         """The window's event stream once live updates started (None before: the dialog polls)."""
+        from desktop.api.events import EventStream
+
         live = getattr(self.parts.window, "live", None)
         stream = getattr(live, "stream", None)
         return stream if isinstance(stream, EventStream) else None

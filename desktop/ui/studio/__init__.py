@@ -1,8 +1,23 @@
 """The studio settings window: one generic table + form editor over the declared families
-(`desktop.api.studio.families`), the events log and the ShotGrid import."""
+(`desktop.api.studio.families`), the events log and the ShotGrid import.
+
+`StudioWindow` loads on first use (PEP 562): the main window imports `desktop.ui.studio.launch` for its
+menu, and the window itself is only needed when the studio settings open (cold start, issue 16).
+"""
 
 from __future__ import annotations
 
-from desktop.ui.studio.window import StudioWindow
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from desktop.ui.studio.window import StudioWindow
 
 __all__ = ["StudioWindow"]
+
+
+def __getattr__(name: str) -> Any:
+    if name != "StudioWindow":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from desktop.ui.studio.window import StudioWindow
+
+    return StudioWindow

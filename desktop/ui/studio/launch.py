@@ -8,13 +8,13 @@ from typing import TYPE_CHECKING
 import shiboken6
 
 from desktop.api import errors as E
-from desktop.api.studio import StudioData, TaskSubscriptions
-from desktop.ui.studio.common import names_from_context
-from desktop.ui.studio.window import StudioWindow
 from desktop.ui.widgets import error_text
 
+# The studio window and the studio API (its families' declarations) load when first used, not with the
+# main window's menus (cold start, issue 16).
 if TYPE_CHECKING:
     from desktop.ui.main_window import MainWindow
+    from desktop.ui.studio.window import StudioWindow
 
 STUDIO_ROLES = ("admin", "manager")
 
@@ -25,6 +25,10 @@ def may_open_studio(window: MainWindow) -> bool:
 
 def open_studio_window(window: MainWindow) -> StudioWindow:
     """Show the studio settings window (one per main window; raised when already open)."""
+    from desktop.api.studio import StudioData
+    from desktop.ui.studio.common import names_from_context
+    from desktop.ui.studio.window import StudioWindow
+
     existing = window.findChild(StudioWindow, "studioWindow")
     if existing is not None and shiboken6.isValid(existing):
         existing.show()
@@ -47,6 +51,8 @@ def toggle_task_subscription(window: MainWindow) -> None:
 
 
 async def _toggle(window: MainWindow, task_id: str) -> None:
+    from desktop.api.studio import TaskSubscriptions
+
     subscriptions = TaskSubscriptions(window.session)
     try:
         if await subscriptions.is_subscribed(task_id):
