@@ -353,8 +353,8 @@ class BrowseSession(QObject):
                 # The pane holds the whole list (the disk's copy, or the server's): it is loaded. A copy
                 # from the disk is revalidated next, in the background: nothing waits for that answer.
                 self._list_complete(kind)
-            if read is None:
-                return
+            if read is None or read.streamed:
+                return  # the server's own rows: nothing to revalidate (`read.close()` stores them)
             changes_seen = self._changes_seen
             fresh = await read.revalidated()
             if not self._current(kind):

@@ -250,7 +250,9 @@ class ListRead:
     copy read from the disk is sent before the disk is read, so the 304 and the reading overlap; but
     nothing waits for it until `revalidated()`, which the caller awaits only once the rows are shown: a
     pane seen before is populated (and sortable) without a round trip to the server. `close()` cancels
-    a revalidation nobody awaited (the load was given up)."""
+    a revalidation nobody awaited (the load was given up). A list the server sent is stored once the caller
+    has shown it (`revalidated()` or `close()`): encoding it for the disk takes a few hundred ms of the
+    writer thread, which would otherwise share the interpreter with the pane being filled."""
 
     def __init__(self, cache: ReadCache, client: ZouClient, kind: str, project_id: str, episode_id: str | None,
                  shown: WithTasksTable | None) -> None:
@@ -264,6 +266,7 @@ class ListRead:
         self.cached: WithTasksTable | None = None  # the disk's complete copy, once read
         self.streamed = False  # the rows were the server's own: nothing to revalidate
         self._asked: asyncio.Future[WithTasksTable | None] | None = None
+        self._unstored: WithTasksTable | None = None  # the server's complete list, stored once it is shown
 
     async def _ask(self, etag: str | None) -> WithTasksTable | None:
         """The server's list if it changed since `etag` (complete), None for a 304."""
@@ -326,13 +329,14 @@ class ListRead:
             raise
         assert streamed is not None
         self.streamed = True
-        self._stored(streamed)
+        self._from_server(streamed)
 
     async def revalidated(self) -> WithTasksTable | None:
         """After `rows()`: the server's newer list (complete), or None when what is shown is current (a 304,
         or the rows were the server's own) or cannot be checked now (offline: the cached rows stay, marked
         as such). A refusal (an ended session, a server error) is raised."""
         cache, kind = self.cache, self.kind
+        self._store()
         on_screen = self.shown or self.cached
         if self.streamed or on_screen is None:
             return None
@@ -349,7 +353,7 @@ class ListRead:
             cache.reach.failed(exc)
             return None
         if fresh is not None:
-            self._stored(fresh)
+            self._from_server(fresh)
             return fresh
         cache.reach.succeeded()
         cache.not_modified += 1
@@ -359,19 +363,27 @@ class ListRead:
             # Confirmed current but not on disk (the cache was cleared, or the list was too big for it):
             # keep what the 304 confirmed.
             cache.write_soon(cache.store.put_table, self.key, kind, shown.etag, shown.entity_fields,
-                         shown.task_fields, list(shown.rows))
+                             shown.task_fields, list(shown.rows))
         else:
             cache.write_soon(cache.store.touch, self.key)
         return None
 
-    def _stored(self, table: WithTasksTable) -> None:
+    def _from_server(self, table: WithTasksTable) -> None:
         cache = self.cache
         cache.reach.succeeded()
         cache.fetched += 1
         cache.sources[self.kind] = ListSource("server", time.time())
-        cache.write_soon(cache.store.put_table, self.key, self.kind, table.etag, table.entity_fields,
-                     table.task_fields, list(table.rows))
+        self._unstored = table
+
+    def _store(self) -> None:
+        table, self._unstored = self._unstored, None
+        if table is not None:
+            cache = self.cache
+            cache.write_soon(cache.store.put_table, self.key, self.kind, table.etag, table.entity_fields,
+                             table.task_fields, list(table.rows))
 
     def close(self) -> None:
-        """The load ended or was given up: a revalidation still in flight is cancelled."""
+        """The load ended or was given up: the server's list is stored, a revalidation still in flight
+        cancelled."""
+        self._store()
         self._drop_asked()
