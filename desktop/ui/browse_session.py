@@ -44,6 +44,7 @@ log = logging.getLogger(__name__)
 
 ALL_EPISODES = "all"
 LIST_KINDS = ("shot", "asset")
+ASSETS_TAB = 1  # `Settings.main_tab` when the assets list is the tab shown (main_window.TAB_ASSETS)
 LOAD_KEYS = ("context", "project", "shot", "asset", "my_tasks", "detail", "thread")
 SYNC_INTERVAL_S = 0.2  # streamed rows reach the model at most this often (plus first and last batch)
 COMMENT_FETCHES = 6  # comment threads fetched in parallel for one entity's tasks
@@ -106,6 +107,7 @@ class BrowseSession(QObject):
         self._assignee_overrides: dict[str, tuple[list[str], float]] = {}
         self._stale_threads: set[str] = set()  # threads a write changed: fetched even if the task says none
         self._shown: dict[str, Any] = {}  # kind -> the WithTasksTable last given in rows_arrived (its ETag)
+        self._disk_reads = asyncio.Lock()  # lists read from the disk cache, one at a time
         self._loading: set[str] = set()  # list kinds whose pane shows "loading" (until `_list_complete`)
         self._changes_seen = 0  # how many `apply` calls changed something (a list's answer may predate one)
         # Why writes are refused now ("" when they are not): the server is offline, rows are the cache's.
@@ -311,6 +313,8 @@ class BrowseSession(QObject):
 
     def _load_lists(self, project: Project, episode_id: str | None, keep_rows: bool,
                     kinds: tuple[str, ...] = LIST_KINDS) -> None:
+        if self.settings.main_tab == ASSETS_TAB:  # the assets list is on screen: it comes first
+            kinds = tuple(sorted(kinds, key=lambda k: k != "asset"))
         for kind in kinds:
             self._start(kind, functools.partial(self._load_entities, kind, project, episode_id, keep_rows))
 
@@ -346,7 +350,13 @@ class BrowseSession(QObject):
         else:
             source = self.client.iter_with_tasks(kind, project.id, episode_id)
         try:
-            populated = await self._stream(kind, noun, source, keep_rows)
+            if read is not None and read.from_disk:
+                # One list read from the disk at a time, the one on screen first (`_load_lists`): the
+                # decoding is all on the loop, so reading both at once only makes the pane shown wait.
+                async with self._disk_reads:
+                    populated = await self._stream(kind, noun, source, keep_rows)
+            else:
+                populated = await self._stream(kind, noun, source, keep_rows)
             if not self._current(kind):
                 return
             if populated or read is None:

@@ -25,7 +25,7 @@ from desktop.settings import Settings
 from desktop.ui.connections import Connections
 from desktop.ui.controller import AppController, default_main_window_factory
 from desktop.ui.csv.options import ExportChoice
-from desktop.ui.main_window import TAB_SHOTS, MainWindow
+from desktop.ui.main_window import TAB_ASSETS, TAB_SHOTS, MainWindow
 from desktop.ui.offline import READ_ONLY_REASON
 from tests.faults.proxy import FaultProxy
 from tests.helpers.seed import SeededProject, seed_small_project
@@ -108,6 +108,20 @@ def test_reopen_shows_the_cached_rows_before_the_server_answers_then_a_304(
     second.refresh()
     qtbot.waitUntil(lambda: events.count("shot") == 2 and events.count("asset") == 2, timeout=WAIT_MS)
     assert proxy.count(SHOTS) == 1 and proxy.body_bytes(SHOTS) == 0 and cache.not_modified == 4
+
+
+def test_lists_are_read_from_the_disk_one_at_a_time_the_one_on_screen_first(
+        open_window: Callable[..., OpenWindow], production: Production, window_settings: Settings,
+        qtbot: QtBot) -> None:
+    project = production.project
+    close(qtbot, open_window(production.manager, project_id=project.id).window)
+    for tab, first in ((TAB_ASSETS, "asset"), (TAB_SHOTS, "shot")):
+        window_settings.main_tab = tab
+        window, events = open_window(production.manager, project_id=project.id)
+        lists = [k for k in events.loaded if k in ("shot", "asset")]
+        assert lists[0] == first, (tab, lists)
+        assert window.offline.cache.disk_hits >= 2
+        close(qtbot, window)
 
 
 def _description(window: MainWindow, shot_id: str) -> object:

@@ -268,6 +268,11 @@ class ListRead:
         self._asked: asyncio.Future[WithTasksTable | None] | None = None
         self._unstored: WithTasksTable | None = None  # the server's complete list, stored once it is shown
 
+    @property
+    def from_disk(self) -> bool:
+        """`rows()` will read the disk's copy (seen before, not on screen yet)."""
+        return self.shown is None and self.entry is not None
+
     async def _ask(self, etag: str | None) -> WithTasksTable | None:
         """The server's list if it changed since `etag` (complete), None for a 304."""
         from desktop.api.client import NotModified
