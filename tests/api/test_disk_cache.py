@@ -332,3 +332,27 @@ async def test_reads_keep_working_while_the_disk_cache_is_unwritable(
     assert (await client.context()).projects
     await cache.flush()
     await asyncio.sleep(0)
+
+
+async def test_disk_writes_wait_while_a_list_streams_from_the_server(
+        make_session: SessionFactory, project: SeededProject, zou_server: LocalZou, tmp_path: Path) -> None:
+    """Encoding a list for the disk is kept off the interpreter while another list is still streaming."""
+    client = await _signed_in(make_session, project.artist, zou_server.url)
+    cache = _cache(client, tmp_path, project.artist)
+    context_key = cache.key("/data/user/context")
+    read = cache.read_list(client, "shot", project.id)
+    try:
+        async for table, _added in read.rows():
+            assert table.rows
+        assert read.streamed and cache.sources["shot"].source == "server"
+        await client.context()  # answered while the shots' load is not closed: its write is held
+        await asyncio.sleep(0.2)
+        assert cache.store.get_json(context_key) is None
+        assert cache.store.table(read.key, "shot") is None  # the list itself: stored once shown (`close`)
+        await cache.flush()  # someone waits for the writes (sign-out, Clear cache): the held ones go now
+        assert cache.store.get_json(context_key) is not None
+    finally:
+        read.close()
+    await cache.flush()
+    entry = cache.store.table(read.key, "shot")
+    assert entry is not None and entry.rows == len(project.shots)

@@ -140,6 +140,11 @@ class ReadCache:
         self.reach = reach or Reachability()
         self.sources: dict[str, ListSource] = {}  # kind -> where the last list load's rows came from
         self._writes: set[asyncio.Task[None]] = set()
+        # While a list streams from the server, disk writes wait (in order) until none does: encoding a
+        # list for the disk is a few hundred ms of the writer thread, which shares the interpreter (and
+        # the machine's cores, with a local Zou) with the stream still being parsed.
+        self._streams = 0
+        self._held: list[tuple[Callable[..., None], tuple[Any, ...]]] = []
         # Observable (tests, benchmarks): answers served from the disk, 304s, full bodies.
         self.disk_hits = 0
         self.not_modified = 0
@@ -218,7 +223,27 @@ class ReadCache:
             self.write_soon(self.store.drop_matching, wanted)
 
     def write_soon(self, fn: Callable[..., None], *args: Any) -> None:
-        """Run a disk write on the cache's thread (compressing a big list takes a few hundred ms)."""
+        """Run a disk write on the cache's thread (encoding a big list takes a few hundred ms); held while
+        a list streams from the server."""
+        if self._streams:
+            self._held.append((fn, args))
+            return
+        self._run_write(fn, args)
+
+    def stream_started(self) -> None:
+        self._streams += 1
+
+    def stream_ended(self) -> None:
+        self._streams = max(0, self._streams - 1)
+        if not self._streams:
+            self._release()
+
+    def _release(self) -> None:
+        held, self._held = self._held, []
+        for fn, args in held:
+            self._run_write(fn, args)
+
+    def _run_write(self, fn: Callable[..., None], args: tuple[Any, ...]) -> None:
         async def run() -> None:
             try:
                 await asyncio.get_running_loop().run_in_executor(_WRITER, functools.partial(fn, *args))
@@ -230,7 +255,8 @@ class ReadCache:
         task.add_done_callback(self._writes.discard)
 
     async def flush(self) -> None:
-        """Wait for the pending disk writes (tests, sign-out, before clearing)."""
+        """Wait for the pending disk writes (tests, sign-out, before clearing), held ones included."""
+        self._release()
         # Judged by `done()`, not by the done-callbacks having emptied the set: they run a loop turn later.
         pending = [t for t in self._writes if not t.done()]
         while pending:
@@ -267,6 +293,7 @@ class ListRead:
         self.streamed = False  # the rows were the server's own: nothing to revalidate
         self._asked: asyncio.Future[WithTasksTable | None] | None = None
         self._unstored: WithTasksTable | None = None  # the server's complete list, stored once it is shown
+        self._streaming = False  # counted in the cache's streams until `close()` (`ReadCache.write_soon`)
 
     @property
     def from_disk(self) -> bool:
@@ -325,6 +352,8 @@ class ListRead:
             raise Offline(f"The server cannot be reached, and this project's {kind}s were not opened on this "
                           "computer before.", url=self.key)
         streamed: WithTasksTable | None = None
+        self._streaming = True
+        cache.stream_started()
         try:
             async for streamed, added in self.client.iter_with_tasks(kind, self.project_id, self.episode_id):
                 yield streamed, added
@@ -390,5 +419,11 @@ class ListRead:
     def close(self) -> None:
         """The load ended or was given up: the server's list is stored, a revalidation still in flight
         cancelled."""
+        self._end_stream()
         self._store()
         self._drop_asked()
+
+    def _end_stream(self) -> None:
+        if self._streaming:
+            self._streaming = False
+            self.cache.stream_ended()
