@@ -356,3 +356,23 @@ async def test_disk_writes_wait_while_a_list_streams_from_the_server(
     await cache.flush()
     entry = cache.store.table(read.key, "shot")
     assert entry is not None and entry.rows == len(project.shots)
+
+
+async def test_a_read_on_its_way_when_the_cache_is_cleared_writes_nothing_back(
+        make_session: SessionFactory, project: SeededProject, zou_server: LocalZou, tmp_path: Path) -> None:
+    """"Clear cache" or "Sign out and forget this computer" while a list is loading: nothing comes back."""
+    client = await _signed_in(make_session, project.artist, zou_server.url)
+    cache = _cache(client, tmp_path, project.artist)
+    await client.context()
+    await cache.flush()
+    read = cache.read_list(client, "shot", project.id)
+    async for _table, _added in read.rows():
+        pass
+    await cache.flush()
+    cache.store.clear()
+    read.close()  # the load ends after the clear: its list is not stored
+    await cache.flush()
+    assert not cache.store.path.exists()
+    await _list(cache, client, "shot", project.id)  # a load started after the clear is stored
+    await cache.flush()
+    assert cache.store.table(read.key, "shot") is not None

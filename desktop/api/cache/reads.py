@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import functools
 import gc
 import logging
 import time
@@ -144,7 +143,7 @@ class ReadCache:
         # list for the disk is a few hundred ms of the writer thread, which shares the interpreter (and
         # the machine's cores, with a local Zou) with the stream still being parsed.
         self._streams = 0
-        self._held: list[tuple[Callable[..., None], tuple[Any, ...]]] = []
+        self._held: list[tuple[Callable[..., None], tuple[Any, ...], int | None]] = []
         # Observable (tests, benchmarks): answers served from the disk, 304s, full bodies.
         self.disk_hits = 0
         self.not_modified = 0
@@ -166,6 +165,7 @@ class ReadCache:
         key = self.key(path, params)
         if not self.reach.online:
             return self._from_disk(key, None)
+        generation = self.store.generation
         try:
             data = await self.session.get(path, params=params)
         except E.ZouError as exc:
@@ -174,7 +174,7 @@ class ReadCache:
             self.reach.failed(exc)
             return self._from_disk(key, exc)
         self.reach.succeeded()
-        self.write_soon(self.store.put_json, key, data)
+        self.write_soon(self.store.put_json, key, data, generation=generation)
         return data
 
     def _from_disk(self, key: str, exc: BaseException | None) -> Any:
@@ -222,13 +222,15 @@ class ReadCache:
         if wanted:
             self.write_soon(self.store.drop_matching, wanted)
 
-    def write_soon(self, fn: Callable[..., None], *args: Any) -> None:
+    def write_soon(self, fn: Callable[..., None], *args: Any, generation: int | None = None) -> None:
         """Run a disk write on the cache's thread (encoding a big list takes a few hundred ms); held while
-        a list streams from the server."""
+        a list streams from the server. With `generation` (the store's when the data was read), skipped if
+        the cache was cleared since: a read still on its way at "Clear cache" or "Sign out and forget this
+        computer" must not write back what was removed."""
         if self._streams:
-            self._held.append((fn, args))
+            self._held.append((fn, args, generation))
             return
-        self._run_write(fn, args)
+        self._run_write(fn, args, generation)
 
     def stream_started(self) -> None:
         self._streams += 1
@@ -240,13 +242,19 @@ class ReadCache:
 
     def _release(self) -> None:
         held, self._held = self._held, []
-        for fn, args in held:
-            self._run_write(fn, args)
+        for fn, args, generation in held:
+            self._run_write(fn, args, generation)
 
-    def _run_write(self, fn: Callable[..., None], args: tuple[Any, ...]) -> None:
+    def _run_write(self, fn: Callable[..., None], args: tuple[Any, ...], generation: int | None) -> None:
+        store = self.store
+
+        def write() -> None:  # on the writer thread: judged when it runs, after the writes queued before it
+            if generation is None or generation == store.generation:
+                fn(*args)
+
         async def run() -> None:
             try:
-                await asyncio.get_running_loop().run_in_executor(_WRITER, functools.partial(fn, *args))
+                await asyncio.get_running_loop().run_in_executor(_WRITER, write)
             except Exception:  # the cache is best effort: log, never fail a load
                 log.exception("disk cache write failed")
 
@@ -288,6 +296,7 @@ class ListRead:
         self.project_id, self.episode_id, self.shown = project_id, episode_id, shown
         path, params = with_tasks_request(kind, project_id, episode_id)
         self.key = cache.key(path, params)
+        self.generation = cache.store.generation  # writes of this load are skipped after a clear
         self.entry = cache.store.table(self.key, kind)
         self.cached: WithTasksTable | None = None  # the disk's complete copy, once read
         self.streamed = False  # the rows were the server's own: nothing to revalidate
@@ -397,9 +406,9 @@ class ListRead:
             # Confirmed current but not on disk (the cache was cleared, or the list was too big for it):
             # keep what the 304 confirmed.
             cache.write_soon(cache.store.put_table, self.key, kind, shown.etag, shown.entity_fields,
-                             shown.task_fields, list(shown.rows))
+                             shown.task_fields, list(shown.rows), generation=self.generation)
         else:
-            cache.write_soon(cache.store.touch, self.key)
+            cache.write_soon(cache.store.touch, self.key, generation=self.generation)
         return None
 
     def _from_server(self, table: WithTasksTable) -> None:
@@ -414,7 +423,7 @@ class ListRead:
         if table is not None:
             cache = self.cache
             cache.write_soon(cache.store.put_table, self.key, self.kind, table.etag, table.entity_fields,
-                             table.task_fields, list(table.rows))
+                             table.task_fields, list(table.rows), generation=self.generation)
 
     def close(self) -> None:
         """The load ended or was given up: the server's list is stored, a revalidation still in flight

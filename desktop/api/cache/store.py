@@ -161,6 +161,7 @@ class CacheStore:
         self._lock = threading.RLock()
         self._db: sqlite3.Connection | None = None
         self.rebuilt = 0  # observable: how often a corrupt database was thrown away
+        self.generation = 0  # +1 at each `clear()`: what was read before it is not written back after
 
     # ------------------------------------------------------------ the connection
     def _connect(self) -> sqlite3.Connection:
@@ -406,6 +407,7 @@ class CacheStore:
     def clear(self) -> None:
         """Everything stored for this user and server, gone (the file too)."""
         with self._lock:
+            self.generation += 1
             self._rebuild_quietly()
 
     def _rebuild_quietly(self) -> None:
