@@ -1,11 +1,10 @@
 """Reads through the disk cache: what was seen before is shown at once, then revalidated with the server.
 
 * **Lists** (`read_list`, or `iter_with_tasks` for both steps in one): a shots or assets list seen before
-  is yielded from the disk first, in chunks, while the server is asked `If-None-Match` the stored ETag;
-  the caller shows the rows (the pane is populated) before it awaits that answer. A 304 (no body)
-  confirms the rows; a 200 gives the new complete table once (the cached rows stay on screen until then)
-  and stores it. The key
-  is the full URL with its query: Zou 1.0.97 gives a project's shots and assets lists the same ETag, so an
+  is yielded from the disk first, in chunks; once the caller has shown the rows (the pane is populated),
+  the server is asked `If-None-Match` the stored ETag, in the background. A 304 (no body) confirms the
+  rows; a 200 gives the new complete table once (the cached rows stay on screen until then) and stores
+  it. The key is the full URL with its query: Zou 1.0.97 gives a project's shots and assets lists the same ETag, so an
   ETag is never a key, and the stored kind is checked when read back.
 * **JSON answers** (`get`: the user context, my tasks, an entity's detail, comment threads, casting): the
   server first, stored on success; when the server cannot be reached, the stored answer instead.
@@ -191,8 +190,7 @@ class ReadCache:
         """One load of a with-tasks list in two steps (`ListRead`): its rows, then their revalidation.
 
         The caller shows what `rows()` yields at once and may call the pane populated when it ends; the
-        revalidation (`revalidated()`) then runs in the background, its request sent while the disk is
-        read."""
+        revalidation (`revalidated()`) then runs in the background."""
         return ListRead(self, client, kind, project_id, episode_id, shown)
 
     async def iter_with_tasks(self, client: ZouClient, kind: str, project_id: str, episode_id: str | None = None,
@@ -280,13 +278,14 @@ class ListRead:
     """One load of a shots or assets list through the cache: `rows()`, then `revalidated()`.
 
     `rows()` yields (table, rows added) from the disk when the list was seen before (unless `shown`: rows
-    already on screen), else the server's stream (stored once complete). The revalidation request of a
-    copy read from the disk is sent before the disk is read, so the 304 and the reading overlap; but
-    nothing waits for it until `revalidated()`, which the caller awaits only once the rows are shown: a
-    pane seen before is populated (and sortable) without a round trip to the server. `close()` cancels
-    a revalidation nobody awaited (the load was given up). A list the server sent is stored once the caller
-    has shown it (`revalidated()` or `close()`): encoding it for the disk takes a few hundred ms of the
-    writer thread, which would otherwise share the interpreter with the pane being filled."""
+    already on screen), else the server's stream. The caller shows them, and the pane is populated (and
+    sortable) without a round trip to the server; then it awaits `revalidated()`, which asks the server
+    `If-None-Match` (a 304, or the new list). That request is sent after the disk is read, not during:
+    nothing waits for its answer, and sending it first only put the HTTP work (and, with a local Zou, the
+    server's fingerprint query) on the same loop and cores as the reading, ~70 ms of a reopen. A list the
+    server sent is stored once the caller has shown it (`revalidated()` or `close()`): encoding it for the
+    disk takes a few hundred ms of the writer thread, which would otherwise share the interpreter with the
+    pane being filled."""
 
     def __init__(self, cache: ReadCache, client: ZouClient, kind: str, project_id: str, episode_id: str | None,
                  shown: WithTasksTable | None) -> None:
@@ -300,7 +299,6 @@ class ListRead:
         self.entry = cache.store.table(self.key, kind)
         self.cached: WithTasksTable | None = None  # the disk's complete copy, once read
         self.streamed = False  # the rows were the server's own: nothing to revalidate
-        self._asked: asyncio.Future[WithTasksTable | None] | None = None
         self._unstored: WithTasksTable | None = None  # the server's complete list, stored once it is shown
         self._streaming = False  # counted in the cache's streams until `close()` (`ReadCache.write_soon`)
 
@@ -323,22 +321,9 @@ class ListRead:
         assert fresh is not None
         return fresh
 
-    def _drop_asked(self) -> None:
-        asked, self._asked = self._asked, None
-        if asked is None:
-            return
-        if not asked.done():
-            asked.cancel()
-        elif not asked.cancelled():
-            asked.exception()  # retrieved: a failure of an unawaited request is not "never retrieved"
-
     async def rows(self) -> AsyncIterator[tuple[WithTasksTable, int]]:
         cache, entry, kind = self.cache, self.entry, self.kind
         if self.shown is None and entry is not None:
-            # Seen before: ask the server while the disk's rows are read and shown (the 304 costs a round
-            # trip and Zou's fingerprint query; reading 10,000 rows from the disk about as long).
-            if entry.etag and cache.reach.online:
-                self._asked = asyncio.ensure_future(self._ask(entry.etag))
             table = WithTasksTable(kind=entry.kind, entity_fields=entry.entity_fields,
                                    task_fields=entry.task_fields, etag=entry.etag)
             try:
@@ -348,8 +333,7 @@ class ListRead:
                     await asyncio.sleep(0)  # one chunk at a time: the loop paints between them
             except CacheCorrupt as exc:
                 log.warning("cached %s list unreadable, read from the server: %s", kind, exc)
-                self.entry = None
-                self._drop_asked()  # the disk's copy was unreadable: a 304 would confirm nothing
+                self.entry = None  # unreadable: the server's list is streamed instead
             else:
                 self.cached = table
                 cache.disk_hits += 1
@@ -384,12 +368,10 @@ class ListRead:
         if self.streamed or on_screen is None:
             return None
         if not cache.reach.online:
-            self._drop_asked()
             return None
-        asked, self._asked = self._asked, None
         etag = on_screen.etag or (self.entry.etag if self.entry is not None else None)
         try:
-            fresh = await (asked if asked is not None else self._ask(etag))
+            fresh = await self._ask(etag)
         except E.ZouError as exc:
             if not is_unreachable(exc):
                 raise
@@ -426,11 +408,9 @@ class ListRead:
                              table.task_fields, list(table.rows), generation=self.generation)
 
     def close(self) -> None:
-        """The load ended or was given up: the server's list is stored, a revalidation still in flight
-        cancelled."""
+        """The load ended or was given up: the server's list is stored, held writes released."""
         self._end_stream()
         self._store()
-        self._drop_asked()
 
     def _end_stream(self) -> None:
         if self._streaming:
