@@ -374,7 +374,7 @@ class BrowseSession(QObject):
                 self._shown[kind] = fresh
             if fresh is not None or not populated:
                 self._list_complete(kind)
-            elif cache is not None and kind in cache.sources:
+            elif cache is not None and kind in cache.sources and cache.sources[kind].source == "revalidated":
                 self.list_source.emit(kind, cache.sources[kind])  # a 304: the rows shown are current
             if fresh is not None and self._changes_seen != changes_seen:
                 # A write or an event was applied to the rows shown while this list was on its way: the

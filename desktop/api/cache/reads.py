@@ -364,7 +364,7 @@ class ListRead:
         as such). A refusal (an ended session, a server error) is raised."""
         cache, kind = self.cache, self.kind
         self._store()
-        on_screen = self.shown or self.cached
+        on_screen = self.shown if self.shown is not None else self.cached
         if self.streamed or on_screen is None:
             return None
         if not cache.reach.online:
