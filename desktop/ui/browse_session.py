@@ -331,7 +331,7 @@ class BrowseSession(QObject):
 
     def reload_list(self, kind: str) -> None:
         """Re-stream one list (rows kept until the new ones arrive): after rows were added or removed."""
-        if self.project is not None and kind in LIST_KINDS:
+        if self.project is not None and kind in LIST_KINDS and not self._closed:
             self._load_lists(self.project, self.episode_id, True, (kind,))
 
     # ================================================================ shots and assets, streamed
