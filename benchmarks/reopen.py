@@ -6,7 +6,9 @@ Each round, in one fresh folder of XDG caches and settings, runs the real main w
 fresh process each time, `open_only`) three times, then the bare httpx reference:
 
 1. **first open**: an empty disk cache; the lists stream from the server and are stored;
-2. **reopen**: the same cache; the rows come from the disk at once, then two 304s (`If-None-Match`);
+2. **reopen**: the same cache; the rows come from the disk at once (the clock stops when the shots pane
+   holds all of them, sortable), then two 304s (`If-None-Match`) in the background: checked to have
+   come (`list_sources` "revalidated"), their bytes counted;
 3. **offline open**: the same cache, the window put offline as the controller's offline start does when the
    server cannot be reached (reads come from the disk only; the network is not tried for them). The bench
    server is shared by every helper's benchmarks, so it is not stopped: what is measured is the cached path;
@@ -83,6 +85,7 @@ def main(argv: list[str] | None = None) -> int:
                           "shot_task_types": dataset.n_shot_task_types, "sequences": dataset.n_sequences,
                           "assets": dataset.n_assets}}
         token = login(server.url, server.admin_email, server.admin_password)
+        wanted = {"reopen": "revalidated", "offline": "cache", "first": "server"}
         for i in range(args.runs):
             home = Path(tempfile.mkdtemp(prefix="slate-reopen-"))
             try:
@@ -94,6 +97,9 @@ def main(argv: list[str] | None = None) -> int:
                                                             "rows", "asset_rows")}
                     if mode == "first":
                         row["cache_bytes"] = cache_bytes(home)
+                    sources = row[mode]["list_sources"] or {}
+                    if set(sources.values()) != {wanted[mode]} or set(sources) != {"shot", "asset"}:
+                        raise RuntimeError(f"{mode}: the lists came from {sources}, expected {wanted[mode]}")
                 row["httpx_s"], row["httpx_bytes"] = httpx_get(server.url, token, prod.project_id)
             finally:
                 shutil.rmtree(home, ignore_errors=True)
@@ -117,12 +123,14 @@ def main(argv: list[str] | None = None) -> int:
         "cache_mb": med([r["cache_bytes"] for r in runs]) / 1e6,
     }
     summary["reopen_ratio"] = summary["reopen_s"] / summary["first_open_s"]
+    summary["reopen_ratio_worst_run"] = max(r["reopen"]["open_s"] / r["first"]["open_s"] for r in runs)
+    summary["offline_full_ratio"] = summary["offline_open_s"] / summary["first_open_s"]
     summary["reopen_bytes_ratio"] = summary["reopen_bytes"] / summary["first_bytes"]
     summary["first_rows_reopen_vs_httpx"] = summary["first_rows_reopen_s"] / httpx_s
     summary["offline_ratio"] = summary["first_rows_offline_s"] / summary["first_open_s"]
     summary["rss_reopen_vs_first"] = summary["rss_reopen_mb"] / summary["rss_first_mb"]
-    targets = {"reopen_ratio": 0.1, "reopen_bytes_ratio": 0.05, "first_rows_reopen_vs_httpx": 0.05,
-               "offline_ratio": 0.1}
+    targets = {"reopen_ratio": 0.1, "reopen_ratio_worst_run": 0.1, "reopen_bytes_ratio": 0.05,
+               "first_rows_reopen_vs_httpx": 0.05, "offline_ratio": 0.1}
     print()
     for key, value in summary.items():
         verdict = ""

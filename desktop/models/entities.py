@@ -36,6 +36,7 @@ Row = Sequence[Any]
 Getter = Callable[[Row], Any]
 
 THUMB_HEIGHT = 27
+TASK_INDEX_DELAY_MS = 300  # after the last batch of rows: longer than the gap between two streamed batches
 THUMB_WIDTH = 48
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 EDIT: Final = Qt.ItemDataRole.EditRole.value
@@ -82,7 +83,7 @@ class EntityTableModel(QAbstractTableModel):
         self._preview_rows_count = 0
         self._task_rows: dict[Any, int] | None = None  # task id -> source row, for events naming only a task
         self._task_rows_count = 0
-        self._task_index_pending = False  # a zero timer will index the rows added since
+        self._task_index_timer: QTimer | None = None  # indexes the rows added since, once they stop coming
         self._id_pos = -1
         self._preview_pos = -1
         # inline editing, resolved per column by _compile (flags() reads one list item per cell)
@@ -449,16 +450,17 @@ class EntityTableModel(QAbstractTableModel):
         return changed
 
     def _index_tasks_soon(self) -> None:
-        """Index the new rows' tasks once the loop is idle, not while the rows are being shown: nothing
-        visible needs the index (only an event naming a task), and on a reopen from the disk cache it was
-        ~60 ms of the pane's first paint. `_task_index` stays incremental and complete when it is asked."""
-        if not self._task_index_pending:
-            self._task_index_pending = True
-            QTimer.singleShot(0, self, self._run_task_index)
-
-    def _run_task_index(self) -> None:
-        self._task_index_pending = False
-        self._task_index()
+        """Index the new rows' tasks once they have stopped arriving, not while they are being shown:
+        nothing visible needs the index (only an event naming a task), and on a reopen from the disk cache
+        it ran between the chunks read (~15-60 ms before the pane was whole). Each batch restarts the
+        timer; `_task_index` stays incremental and complete when it is asked for before it fires."""
+        timer = self._task_index_timer
+        if timer is None:
+            timer = self._task_index_timer = QTimer(self)
+            timer.setSingleShot(True)
+            timer.setInterval(TASK_INDEX_DELAY_MS)
+            timer.timeout.connect(self._task_index)
+        timer.start()
 
     def _task_index(self) -> dict[Any, int]:
         """Which row holds each task. Kept up to date as rows stream in (`set_table`, `sync_rows`: a few

@@ -22,8 +22,8 @@ import functools
 import gc
 import logging
 import time
-from collections.abc import Callable, Coroutine
-from typing import Any
+from collections.abc import AsyncIterator, Callable, Coroutine
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
@@ -31,16 +31,20 @@ from desktop.api import Person, ServerInfo, ZouClient, ZouSession
 from desktop.api import errors as E
 from desktop.api.changes import Changes, EntityUpdate
 from desktop.api.editing import Capabilities, ConcurrentChange, EditContext, Editor
-from desktop.api.records import CommentRecord, Entity, EntityRecord, Project, UserContext
+from desktop.api.records import CommentRecord, Entity, EntityRecord, Project, UserContext, WithTasksTable
 from desktop.asyncqt import TaskRunner
 from desktop.models.lookups import Lookups
 from desktop.settings import Settings
 from desktop.ui.widgets import error_text
 
+if TYPE_CHECKING:
+    from desktop.api.cache import ListRead
+
 log = logging.getLogger(__name__)
 
 ALL_EPISODES = "all"
 LIST_KINDS = ("shot", "asset")
+ASSETS_TAB = 1  # `Settings.main_tab` when the assets list is the tab shown (main_window.TAB_ASSETS)
 LOAD_KEYS = ("context", "project", "shot", "asset", "my_tasks", "detail", "thread")
 SYNC_INTERVAL_S = 0.2  # streamed rows reach the model at most this often (plus first and last batch)
 COMMENT_FETCHES = 6  # comment threads fetched in parallel for one entity's tasks
@@ -103,6 +107,9 @@ class BrowseSession(QObject):
         self._assignee_overrides: dict[str, tuple[list[str], float]] = {}
         self._stale_threads: set[str] = set()  # threads a write changed: fetched even if the task says none
         self._shown: dict[str, Any] = {}  # kind -> the WithTasksTable last given in rows_arrived (its ETag)
+        self._disk_reads = asyncio.Lock()  # lists read from the disk cache, one at a time
+        self._loading: set[str] = set()  # list kinds whose pane shows "loading" (until `_list_complete`)
+        self._changes_seen = 0  # how many `apply` calls changed something (a list's answer may predate one)
         # Why writes are refused now ("" when they are not): the server is offline, rows are the cache's.
         self.read_only = ""
         self._closed = False
@@ -306,6 +313,8 @@ class BrowseSession(QObject):
 
     def _load_lists(self, project: Project, episode_id: str | None, keep_rows: bool,
                     kinds: tuple[str, ...] = LIST_KINDS) -> None:
+        if self.settings.main_tab == ASSETS_TAB:  # the assets list is on screen: it comes first
+            kinds = tuple(sorted(kinds, key=lambda k: k != "asset"))
         for kind in kinds:
             self._start(kind, functools.partial(self._load_entities, kind, project, episode_id, keep_rows))
 
@@ -322,7 +331,7 @@ class BrowseSession(QObject):
 
     def reload_list(self, kind: str) -> None:
         """Re-stream one list (rows kept until the new ones arrive): after rows were added or removed."""
-        if self.project is not None and kind in LIST_KINDS:
+        if self.project is not None and kind in LIST_KINDS and not self._closed:
             self._load_lists(self.project, self.episode_id, True, (kind,))
 
     # ================================================================ shots and assets, streamed
@@ -330,45 +339,91 @@ class BrowseSession(QObject):
         noun = "shots" if kind == "shot" else "assets"
         self.list_loading.emit(kind, True)
         self._set_progress(kind, f"Loading {noun}…")
-        first = True
-        last_sync = 0.0
         gc.freeze()  # what is loaded so far (context, modules) need not be rescanned during the stream
         cache = self.client.cache
-        shown: Any = None
+        read: ListRead | None = None
         if cache is not None:
             # Seen before: the disk's rows at once, then a 304 or the new list (`desktop.api.cache`).
-            shown = self._shown.get(kind) if keep_rows else None
-            source = cache.iter_with_tasks(self.client, kind, project.id, episode_id, shown=shown)
+            read = cache.read_list(self.client, kind, project.id, episode_id,
+                                   shown=self._shown.get(kind) if keep_rows else None)
+            source: AsyncIterator[tuple[WithTasksTable, int]] = read.rows()
         else:
             source = self.client.iter_with_tasks(kind, project.id, episode_id)
         try:
-            async for table, _added in source:
-                if not self._current(kind):
-                    return
-                now = time.monotonic()
-                if first or table is not shown:
-                    # Replaces what was shown (a refresh keeps the old rows until this moment; the disk
-                    # cache's rows until the server's list is complete).
-                    self.rows_arrived.emit(kind, table, keep_rows or not first)
-                    self._shown[kind] = shown = table
-                    first, last_sync = False, now
-                elif now - last_sync >= SYNC_INTERVAL_S:
-                    self.rows_synced.emit(kind)
-                    last_sync = now
-                    # Rows stay as long as the project is open: take them out of the cyclic GC's scans.
-                    # Without this, a full collection over a growing 10,000-shot table stalls the loop
-                    # ~100 ms at a time. (Lists of rows hold no cycles: refcounting still frees them.)
-                    gc.freeze()
-                self._set_progress(kind, f"Loading {noun}… {len(table.rows):,}")
+            if read is not None and read.from_disk:
+                # One list read from the disk at a time, the one on screen first (`_load_lists`): the
+                # decoding is all on the loop, so reading both at once only makes the pane shown wait.
+                async with self._disk_reads:
+                    populated = await self._stream(kind, noun, source, keep_rows)
+            else:
+                populated = await self._stream(kind, noun, source, keep_rows)
             if not self._current(kind):
                 return
-            self.rows_synced.emit(kind)
-            if cache is not None and kind in cache.sources:
-                self.list_source.emit(kind, cache.sources[kind])
+            if populated or read is None:
+                # The pane holds the whole list (the disk's copy, or the server's): it is loaded. A copy
+                # from the disk is revalidated next, in the background: nothing waits for that answer.
+                self._list_complete(kind)
+            if read is None or read.streamed:
+                return  # the server's own rows: nothing to revalidate (`read.close()` stores them)
+            changes_seen = self._changes_seen
+            fresh = await read.revalidated()
+            if not self._current(kind):
+                return
+            if fresh is not None:  # the server's list changed since the copy shown: it replaces it whole
+                self.rows_arrived.emit(kind, fresh, True)
+                self._shown[kind] = fresh
+            if fresh is not None or not populated:
+                self._list_complete(kind)
+            elif cache is not None and kind in cache.sources and cache.sources[kind].source == "revalidated":
+                self.list_source.emit(kind, cache.sources[kind])  # a 304: the rows shown are current
+            if fresh is not None and self._changes_seen != changes_seen:
+                # A write or an event was applied to the rows shown while this list was on its way: the
+                # list may predate it. Ask again (by its ETag: a 304 if it already had the change).
+                asyncio.get_running_loop().call_soon(self.reload_list, kind)
         finally:
-            if self._current(kind):
+            if read is not None:
+                read.close()
+            if kind in self._loading and self._current(kind):
+                self._loading.discard(kind)
                 self.list_loading.emit(kind, False)
                 self._set_progress(kind, None)
+
+    async def _stream(self, kind: str, noun: str, source: AsyncIterator[tuple[WithTasksTable, int]],
+                      keep_rows: bool) -> bool:
+        """Show the rows `source` yields, in throttled batches; whether any arrived (False: none, or the load
+        is no longer current)."""
+        self._loading.add(kind)
+        first = True
+        last_sync = 0.0
+        shown = self._shown.get(kind) if keep_rows else None
+        async for table, _added in source:
+            if not self._current(kind):
+                return False
+            now = time.monotonic()
+            if first or table is not shown:
+                # Replaces what was shown (a refresh keeps the old rows until this moment).
+                self.rows_arrived.emit(kind, table, keep_rows or not first)
+                self._shown[kind] = shown = table
+                first, last_sync = False, now
+            elif now - last_sync >= SYNC_INTERVAL_S:
+                self.rows_synced.emit(kind)
+                last_sync = now
+                # Rows stay as long as the project is open: take them out of the cyclic GC's scans.
+                # Without this, a full collection over a growing 10,000-shot table stalls the loop
+                # ~100 ms at a time. (Lists of rows hold no cycles: refcounting still frees them.)
+                gc.freeze()
+            self._set_progress(kind, f"Loading {noun}… {len(table.rows):,}")
+        return not first
+
+    def _list_complete(self, kind: str) -> None:
+        """The list shown is whole: the last rows announced, where they came from, loading over."""
+        self.rows_synced.emit(kind)
+        cache = self.client.cache
+        if cache is not None and kind in cache.sources:
+            self.list_source.emit(kind, cache.sources[kind])
+        self._loading.discard(kind)
+        self.list_loading.emit(kind, False)
+        self._set_progress(kind, None)
         gc.freeze()
         self.rows_done.emit(kind)
         self.loaded.emit(kind)
@@ -494,6 +549,7 @@ class BrowseSession(QObject):
         """A write (or an event) changed these things: drop what they invalidate, tell the panes once."""
         if self._closed or changes.is_empty:
             return
+        self._changes_seen += 1
         if changes.everything:
             self.refresh()
             self.changes_applied.emit(changes)

@@ -17,6 +17,7 @@ import pytest
 
 from desktop.api import SignedIn, ZouClient
 from desktop.api.cache import CacheStore, Offline, ReadCache, database_path
+from desktop.api.cache.chunks import CODEC, decode_rows
 from desktop.api.cache.store import CacheCorrupt, decode
 from desktop.localzou import LocalZou
 from tests.api.conftest import SessionFactory
@@ -305,14 +306,17 @@ async def test_nothing_secret_in_the_cache_files(make_session: SessionFactory, p
         assert not any(s in raw for s in secrets), file
     # and every stored value decompressed (the raw bytes are LZ4: a grep alone would prove nothing)
     db = sqlite3.connect(cache.store.path)
-    blobs = [r[0] for r in db.execute("SELECT body FROM entries UNION ALL SELECT data FROM chunks "
-                                      "UNION ALL SELECT value FROM meta")]
+    blobs = [r[0] for r in db.execute("SELECT body FROM entries UNION ALL SELECT value FROM meta")]
+    chunks = [r[0] for r in db.execute("SELECT data FROM chunks")]
     keys = [r[0] for r in db.execute("SELECT key FROM entries")]
     db.close()
-    assert len(blobs) >= 6
-    for blob in blobs:
+    assert len(blobs) >= 5 and chunks
+    for blob in blobs + chunks:
         text = decode(blob)
-        orjson.loads(text)
+        if blob in chunks:  # rows: marshal, whose strings are their UTF-8 bytes (so the grep below holds)
+            assert decode_rows(text, CODEC)
+        else:
+            orjson.loads(text)
         assert not any(s in text for s in secrets)
         assert b"Bearer" not in text and b"authorization" not in text.lower()
     assert not any(s.decode() in k for s in secrets for k in keys)
@@ -328,3 +332,47 @@ async def test_reads_keep_working_while_the_disk_cache_is_unwritable(
     assert (await client.context()).projects
     await cache.flush()
     await asyncio.sleep(0)
+
+
+async def test_disk_writes_wait_while_a_list_streams_from_the_server(
+        make_session: SessionFactory, project: SeededProject, zou_server: LocalZou, tmp_path: Path) -> None:
+    """Encoding a list for the disk is kept off the interpreter while another list is still streaming."""
+    client = await _signed_in(make_session, project.artist, zou_server.url)
+    cache = _cache(client, tmp_path, project.artist)
+    context_key = cache.key("/data/user/context")
+    read = cache.read_list(client, "shot", project.id)
+    try:
+        async for table, _added in read.rows():
+            assert table.rows
+        assert read.streamed and cache.sources["shot"].source == "server"
+        await client.context()  # answered while the shots' load is not closed: its write is held
+        await asyncio.sleep(0.2)
+        assert cache.store.get_json(context_key) is None
+        assert cache.store.table(read.key, "shot") is None  # the list itself: stored once shown (`close`)
+        await cache.flush()  # someone waits for the writes (sign-out, Clear cache): the held ones go now
+        assert cache.store.get_json(context_key) is not None
+    finally:
+        read.close()
+    await cache.flush()
+    entry = cache.store.table(read.key, "shot")
+    assert entry is not None and entry.rows == len(project.shots)
+
+
+async def test_a_read_on_its_way_when_the_cache_is_cleared_writes_nothing_back(
+        make_session: SessionFactory, project: SeededProject, zou_server: LocalZou, tmp_path: Path) -> None:
+    """"Clear cache" or "Sign out and forget this computer" while a list is loading: nothing comes back."""
+    client = await _signed_in(make_session, project.artist, zou_server.url)
+    cache = _cache(client, tmp_path, project.artist)
+    await client.context()
+    await cache.flush()
+    read = cache.read_list(client, "shot", project.id)
+    async for _table, _added in read.rows():
+        pass
+    await cache.flush()
+    cache.store.clear()
+    read.close()  # the load ends after the clear: its list is not stored
+    await cache.flush()
+    assert not cache.store.path.exists()
+    await _list(cache, client, "shot", project.id)  # a load started after the clear is stored
+    await cache.flush()
+    assert cache.store.table(read.key, "shot") is not None

@@ -7,22 +7,25 @@ session's Zou would break the other tests. The proxy also counts requests and th
 from __future__ import annotations
 
 import csv
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QToolBar
 from pytestqt.qtbot import QtBot
 
-from desktop.api import TokenStore
+from desktop.api import TokenStore, changes
 from desktop.csvio import CsvFormat
 from desktop.localzou import LocalZou
+from desktop.models.lookups import natural_key
 from desktop.settings import Settings
 from desktop.ui.connections import Connections
 from desktop.ui.controller import AppController, default_main_window_factory
 from desktop.ui.csv.options import ExportChoice
-from desktop.ui.main_window import TAB_SHOTS, MainWindow
+from desktop.ui.main_window import TAB_ASSETS, TAB_SHOTS, MainWindow
 from desktop.ui.offline import READ_ONLY_REASON
 from tests.faults.proxy import FaultProxy
 from tests.helpers.seed import SeededProject, seed_small_project
@@ -81,23 +84,50 @@ def test_reopen_shows_the_cached_rows_before_the_server_answers_then_a_304(
 
     proxy.reset()
     proxy.set_mode("delay", seconds=3.0, path=SHOTS)  # the server is slow to answer the shots list
-    second, events = open_window(production.manager, project_id=project.id, url=proxy.url, wait_for=("context",))
-    qtbot.waitUntil(lambda: second.shots_pane.source.rowCount() == shots, timeout=WAIT_MS)
-    assert events.count("shot") == 0  # the rows are the disk's: the server has not answered yet
-    assert proxy.body_bytes(SHOTS) == 0
-    qtbot.waitUntil(lambda: events.count("shot") == 1 and events.count("asset") == 1, timeout=WAIT_MS)
-    assert not events.failed
+    second, events = open_window(production.manager, project_id=project.id, url=proxy.url, wait_for=("shot",))
+    # Loaded from the disk without waiting for the server: every row, sortable, not yet confirmed.
+    pane = second.shots_pane
     cache = second.offline.cache
-    assert cache.not_modified == 2 and cache.sources["shot"].source == "revalidated"
+    assert pane.source.rowCount() == shots and cache.sources["shot"].source == "cache"
+    assert proxy.body_bytes(SHOTS) == 0
+    name = pane.source.column_index("name")
+    pane.model.set_grouping(False)
+    pane.model.sort(name, Qt.SortOrder.DescendingOrder)
+    names = [pane.source.data_at(r, name, Qt.ItemDataRole.DisplayRole.value) for r in pane.model.entity_rows()]
+    assert len(names) == shots and names == sorted(names, key=natural_key, reverse=True)
+    # Then revalidated in the background: two 304s, no body, the rows kept, no second load.
+    qtbot.waitUntil(lambda: cache.sources["shot"].source == "revalidated", timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: events.count("asset") == 1 and cache.not_modified == 2, timeout=WAIT_MS)
+    assert not events.failed and events.count("shot") == 1
     assert proxy.count(SHOTS) == 1 and proxy.count(ASSETS) == 1
     assert proxy.body_bytes(SHOTS) == 0 and proxy.body_bytes(ASSETS) == 0  # two 304s: no body
-    assert second.shots_pane.source.rowCount() == shots
+    assert pane.source.rowCount() == shots
 
     # F5 now asks If-None-Match too: no list is re-streamed.
     proxy.reset()
     second.refresh()
     qtbot.waitUntil(lambda: events.count("shot") == 2 and events.count("asset") == 2, timeout=WAIT_MS)
     assert proxy.count(SHOTS) == 1 and proxy.body_bytes(SHOTS) == 0 and cache.not_modified == 4
+
+
+def test_lists_are_read_from_the_disk_one_at_a_time_the_one_on_screen_first(
+        open_window: Callable[..., OpenWindow], production: Production, window_settings: Settings,
+        qtbot: QtBot) -> None:
+    project = production.project
+    close(qtbot, open_window(production.manager, project_id=project.id).window)
+    for tab, first in ((TAB_ASSETS, "asset"), (TAB_SHOTS, "shot")):
+        window_settings.main_tab = tab
+        window, events = open_window(production.manager, project_id=project.id)
+        lists = [k for k in events.loaded if k in ("shot", "asset")]
+        assert lists[0] == first, (tab, lists)
+        assert window.offline.cache.disk_hits >= 2
+        close(qtbot, window)
+
+
+def _description(window: MainWindow, shot_id: str) -> object:
+    table = window.shots_pane.source.table
+    assert table is not None
+    return next(r for r in table.row_dicts() if r["id"] == shot_id)["description"]
 
 
 def test_a_change_on_the_server_between_two_opens_shows_up(
@@ -111,15 +141,47 @@ def test_a_change_on_the_server_between_two_opens_shows_up(
     zou_admin.put(f"/data/entities/{shot_id}", {"description": text})
 
     proxy.reset()
-    second = open_window(production.manager, project_id=project.id, url=proxy.url).window
+    second, events = open_window(production.manager, project_id=project.id, url=proxy.url)
     source = second.shots_pane.source
     assert source.rowCount() == len(project.shots)
-    assert second.offline.cache.sources["shot"].source == "server"  # the ETag changed: a 200
+    # The disk's rows first (loaded), then the ETag changed: a 200 replaces them (loaded again).
+    qtbot.waitUntil(lambda: second.offline.cache.sources["shot"].source == "server", timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: events.count("shot") == 2, timeout=WAIT_MS)
     assert proxy.body_bytes(SHOTS) > 0
-    table = source.table
-    assert table is not None
-    row = next(r for r in table.row_dicts() if r["id"] == shot_id)
-    assert row["description"] == text
+    assert source.rowCount() == len(project.shots)
+    assert _description(second, shot_id) == text
+
+
+def test_a_change_applied_while_the_revalidation_is_on_its_way_is_not_lost(
+        open_window: Callable[..., OpenWindow], production: Production, zou_admin: ZouAdmin, proxy: FaultProxy,
+        qtbot: QtBot) -> None:
+    """The server's new list was read before a change the window then applied (an event, a write): the
+    list is asked for again, so the older answer does not overwrite the change."""
+    project = production.project
+    first = open_window(production.manager, project_id=project.id, url=proxy.url).window
+    close(qtbot, first)
+    shot_id = project.shots["SQ01/SH020"]
+    zou_admin.put(f"/data/entities/{shot_id}", {"description": unique("older")})  # the ETag changes: a 200
+
+    answered = threading.Event()
+    release = threading.Event()
+
+    def hold(_request: object) -> None:  # Zou has answered; the answer waits here before the window gets it
+        answered.set()
+        release.wait(WAIT_MS / 1000)
+
+    proxy.reset()
+    proxy.set_mode("hook", path=SHOTS, times=1, after=hold)
+    second, events = open_window(production.manager, project_id=project.id, url=proxy.url, wait_for=("shot",))
+    qtbot.waitUntil(answered.is_set, timeout=WAIT_MS)
+    newer = unique("newer")
+    entity = zou_admin.put(f"/data/entities/{shot_id}", {"description": newer})
+    second.browse.apply(changes.entity_saved("shot", entity, origin="event"))
+    assert _description(second, shot_id) == newer  # patched in place at once
+    release.set()
+    qtbot.waitUntil(lambda: proxy.count(SHOTS) == 2, timeout=WAIT_MS)  # asked again
+    qtbot.waitUntil(lambda: events.count("shot") == 3, timeout=WAIT_MS)  # disk, the older 200, the newer 200
+    assert _description(second, shot_id) == newer and not events.failed
 
 
 def test_server_down_mid_session_reads_work_writes_refused_then_back_by_itself(

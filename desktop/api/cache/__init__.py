@@ -4,8 +4,8 @@
 ETag, JSON answers as a fallback), and `reads.Reachability` whether the server answers. Qt-free.
 """
 
-from desktop.api.cache.reads import ListSource, Offline, Reachability, ReadCache, default_root, is_unreachable
+from desktop.api.cache.reads import ListRead, ListSource, Offline, Reachability, ReadCache, default_root, is_unreachable
 from desktop.api.cache.store import CacheCorrupt, CacheStore, database_path
 
-__all__ = ["CacheCorrupt", "CacheStore", "ListSource", "Offline", "Reachability", "ReadCache", "database_path",
-           "default_root", "is_unreachable"]
+__all__ = ["CacheCorrupt", "CacheStore", "ListRead", "ListSource", "Offline", "Reachability", "ReadCache",
+           "database_path", "default_root", "is_unreachable"]
