@@ -209,6 +209,7 @@ class OfflineReading(QObject):
         """Sign out, and remove this user's cache (the tokens go with any sign-out)."""
         async def run() -> None:
             await self.w.shutdown()
+            self.w.browse.close()  # no load still on its way may write into the cache being removed
             with contextlib.suppress(OSError):
                 await self.clear()
             self.w.sign_out_requested.emit()
