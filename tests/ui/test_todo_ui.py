@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -355,8 +355,16 @@ def test_where_to_save_from_the_detail_pane(open_window: Callable[..., OpenWindo
     dialog.close()
 
 
+@pytest.fixture
+def proxy(zou_server: LocalZou) -> Iterator[FaultProxy]:
+    """A fault proxy that outlives the window opened through it (requested before `open_window`, so torn down
+    after it: a window closing against a stopped proxy waits for its connections to time out)."""
+    with FaultProxy(zou_server.url) as p:
+        yield p
+
+
 def test_save_a_new_working_file_revision_survives_a_cut_upload(
-        open_window: Callable[..., OpenWindow], production: Production, qtbot: QtBot, zou_server: LocalZou,
+        proxy: FaultProxy, open_window: Callable[..., OpenWindow], production: Production, qtbot: QtBot,
         zou_admin: ZouAdmin, tmp_path: Path) -> None:
     """A file saved as a new revision: registered once (Zou's path for it), uploaded; a cut upload keeps the
     registered revision and the next save sends the same file to it, never a second revision."""
@@ -365,28 +373,27 @@ def test_save_a_new_working_file_revision_survives_a_cut_upload(
     source = tmp_path / "layout.blend"
     source.write_bytes(os.urandom(200_000))
     before = zou_admin.get(f"/data/tasks/{layout}/working-files")
-    with FaultProxy(zou_server.url) as proxy:
-        window = open_window(p.artist, project_id=p.id, url=proxy.url, wait_for=("shot",)).window
-        shot_id = p.shots["SQ01/SH010"]
-        window.open_entity("shot", shot_id)
-        qtbot.waitUntil(lambda: window.detail.entity_id == shot_id and window.detail.select_task(layout),
-                        timeout=WAIT_MS)
-        dialog = open_where_to_save(window)
-        assert isinstance(dialog, WhereToSaveDialog)
-        qtbot.waitUntil(lambda: dialog.save_button.isEnabled() and bool(dialog.working_field.text()),
-                        timeout=WAIT_MS)
-        next_path = dialog.working_field.text()
-        dialog.comment.setText("first blocking")
-        proxy.set_mode("cut", path="/data/working-files/", method="POST", times=1)
-        task = dialog.save_working_file(source)
-        assert task is not None
-        qtbot.waitUntil(lambda: "Could not save the working file" in dialog.status.text(), timeout=WAIT_MS)
-        assert "is registered: Save again sends the file to it" in dialog.status.text()
-        assert dialog.pending is not None and dialog.save_button.isEnabled()
-        qtbot.waitUntil(lambda: not dialog.runner.busy, timeout=WAIT_MS)
-        dialog.save_working_file(source)
-        qtbot.waitUntil(lambda: dialog.status.text().startswith("Saved layout.blend"), timeout=WAIT_MS)
-        assert proxy.count(f"/data/tasks/{layout}/working-files/new", method="POST") == 1
+    window = open_window(p.artist, project_id=p.id, url=proxy.url, wait_for=("shot",)).window
+    shot_id = p.shots["SQ01/SH010"]
+    window.open_entity("shot", shot_id)
+    qtbot.waitUntil(lambda: window.detail.entity_id == shot_id and window.detail.select_task(layout),
+                    timeout=WAIT_MS)
+    dialog = open_where_to_save(window)
+    assert isinstance(dialog, WhereToSaveDialog)
+    qtbot.waitUntil(lambda: dialog.save_button.isEnabled() and bool(dialog.working_field.text()),
+                    timeout=WAIT_MS)
+    next_path = dialog.working_field.text()
+    dialog.comment.setText("first blocking")
+    proxy.set_mode("cut", path="/data/working-files/", method="POST", times=1)
+    task = dialog.save_working_file(source)
+    assert task is not None
+    qtbot.waitUntil(lambda: "Could not save the working file" in dialog.status.text(), timeout=WAIT_MS)
+    assert "is registered: Save again sends the file to it" in dialog.status.text()
+    assert dialog.pending is not None and dialog.save_button.isEnabled()
+    qtbot.waitUntil(lambda: not dialog.runner.busy, timeout=WAIT_MS)
+    dialog.save_working_file(source)
+    qtbot.waitUntil(lambda: dialog.status.text().startswith("Saved layout.blend"), timeout=WAIT_MS)
+    assert proxy.count(f"/data/tasks/{layout}/working-files/new", method="POST") == 1
     after = zou_admin.get(f"/data/tasks/{layout}/working-files")
     (new,) = [w for w in after if w["id"] not in {b["id"] for b in before}]
     assert dialog.pending is None and new["comment"] == "first blocking"
