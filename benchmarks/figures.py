@@ -11,7 +11,6 @@ import json
 import os
 import shutil
 import subprocess
-import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -184,30 +183,16 @@ def slate_download(ctx: Context) -> Sample:
         await manager.shutdown()
         return item, seconds
 
-    from benchmarks.window_probe import rss_bytes
+    from benchmarks.window_probe import RssPeak
 
-    # The RSS of this process (the harness, where Slate's download runs) sampled every 5 ms by a thread:
-    # the growth is the peak during the download minus the RSS just before it.
-    rss_before = rss_bytes()
-    peak = [rss_before]
-    done = threading.Event()
-
-    def sample_rss() -> None:
-        while not done.wait(0.005):
-            peak[0] = max(peak[0], rss_bytes())
-
-    sampler = threading.Thread(target=sample_rss, daemon=True)
-    sampler.start()
-    try:
+    # The RSS of this process (the harness, where Slate's download runs) while the download runs.
+    with RssPeak() as rss:
         item, seconds = ctx.loop.run_until_complete(go())
-    finally:
-        done.set()
-        sampler.join()
     files = [p for p in folder.iterdir() if p.is_file()]
     _check(len(files) == 1 and files[0].stat().st_size == _attachment_size(ctx) and not files[0].name.endswith(".part"),
            f"Slate download ended {item.status}: {item.error} ({[p.name for p in files]})")
     files[0].unlink()
-    return Sample(seconds, _attachment_size(ctx), extra={"rss_growth_mb": (peak[0] - rss_before) / 1e6})
+    return Sample(seconds, _attachment_size(ctx), extra={"rss_growth_mb": rss.growth_mb})
 
 
 def _pick_rss_growth(sample: Sample) -> Sample:

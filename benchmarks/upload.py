@@ -14,7 +14,6 @@ to wait for, and a file ffprobe and Zou read) in the user cache (`bench-media/`)
 from __future__ import annotations
 
 import subprocess
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -90,32 +89,21 @@ def slate_upload(ctx: Context) -> Sample:
     def progress(sent: int, _total: int) -> None:  # what the dialog's progress costs, included
         seen[0] = sent
 
-    from benchmarks.window_probe import rss_bytes
+    from benchmarks.window_probe import RssPeak
 
-    # The upload streams from disk: the harness's RSS, sampled every 5 ms, must not grow by the movie's size.
-    rss_before = rss_bytes()
-    peak = [rss_before]
-    done = threading.Event()
-
-    def sample_rss() -> None:
-        while not done.wait(0.005):
-            peak[0] = max(peak[0], rss_bytes())
-
-    sampler = threading.Thread(target=sample_rss, daemon=True)
-    sampler.start()
-    t0 = time.perf_counter()
-    try:
-        answer = ctx.loop.run_until_complete(editor.multipart_upload(
-            f"/pictures/preview-files/{preview_id}", {}, [Attachment.from_path(movie)], progress,
-            params={"normalize": "false"}))
-    finally:
-        seconds = time.perf_counter() - t0
-        done.set()
-        sampler.join()
+    # The upload streams from disk: the harness's RSS must not grow by the movie's size.
+    with RssPeak() as rss:
+        t0 = time.perf_counter()
+        try:
+            answer = ctx.loop.run_until_complete(editor.multipart_upload(
+                f"/pictures/preview-files/{preview_id}", {}, [Attachment.from_path(movie)], progress,
+                params={"normalize": "false"}))
+        finally:
+            seconds = time.perf_counter() - t0
     _check_and_drop(ctx, preview_id, answer)
     if seen[0] != movie.stat().st_size:
         raise RuntimeError(f"Slate reported {seen[0]} bytes sent of {movie.stat().st_size}")
-    return Sample(seconds, movie.stat().st_size, {"rss_growth_mb": (peak[0] - rss_before) / 1e6})
+    return Sample(seconds, movie.stat().st_size, {"rss_growth_mb": rss.growth_mb})
 
 
 def curl_upload(ctx: Context) -> Sample:

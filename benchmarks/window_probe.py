@@ -82,6 +82,30 @@ def rss_bytes() -> int:
         return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
+class RssPeak:
+    """How much this process's RSS grew while the `with` block ran: sampled every 5 ms by a thread, the
+    peak during the block minus the RSS just before it (what a streamed upload or download must keep small)."""
+
+    def __enter__(self) -> RssPeak:
+        self.before = self.peak = rss_bytes()
+        self._done = threading.Event()
+        self._sampler = threading.Thread(target=self._sample, daemon=True)
+        self._sampler.start()
+        return self
+
+    def _sample(self) -> None:
+        while not self._done.wait(0.005):
+            self.peak = max(self.peak, rss_bytes())
+
+    def __exit__(self, *exc: object) -> None:
+        self._done.set()
+        self._sampler.join()
+
+    @property
+    def growth_mb(self) -> float:
+        return (self.peak - self.before) / 1e6
+
+
 def _check(cond: bool, what: str) -> None:
     if not cond:
         raise AssertionError(what)
