@@ -14,6 +14,7 @@ import textwrap
 from pathlib import Path
 
 from desktop.localzou import LocalZou
+from tests.helpers.first_paint_spy import FIRST_PAINT_SPY
 from tests.helpers.zou import TestUser
 from tests.ui.auth_helpers import fixture_user  # noqa: F401 - a fixture, registered under its name
 
@@ -29,22 +30,9 @@ HEAVY = ("httpx", "httpcore", "orjson", "truststore", "keyring", "socketio", "en
 
 # The app as `slate --smoke-test` runs it (desktop.app's own functions), with a spy on the first paint of
 # a window: which modules are loaded at that moment, and afterwards (the deferred work ran).
-SMOKE = textwrap.dedent("""
-    import json, sys
-    from PySide6.QtCore import QEvent, QObject
-    from PySide6.QtWidgets import QWidget
+SMOKE = FIRST_PAINT_SPY + textwrap.dedent("""
     import qasync
     from desktop import app as slate
-
-    seen = {}
-
-    class FirstPaint(QObject):
-        def eventFilter(self, watched, event):
-            if (event.type() == QEvent.Type.Paint and not seen and isinstance(watched, QWidget)
-                    and watched.isWindow()):
-                seen["window"] = watched.objectName()
-                seen["modules"] = sorted(sys.modules)
-            return False
 
     args = slate.parse_args(["--smoke-test", "--server", "http://127.0.0.1:9"])  # nothing listens there
     app = slate.make_application(["slate"])
@@ -113,21 +101,9 @@ def test_the_lazy_api_package_still_exports_every_name() -> None:
 # ---------------------------------------------------------------- main(): the window before the loop
 # `slate.main()` itself, with the same spy: the sign-in window paints before asyncio and qasync are
 # imported (the loop starts after it), and the deferred work still runs once the loop does.
-MAIN = textwrap.dedent("""
-    import json, sys
-    from PySide6.QtCore import QEvent, QObject
-    from PySide6.QtWidgets import QApplication, QWidget
+MAIN = FIRST_PAINT_SPY + textwrap.dedent("""
+    from PySide6.QtWidgets import QApplication
     from desktop import app as slate
-
-    seen = {}
-
-    class FirstPaint(QObject):
-        def eventFilter(self, watched, event):
-            if (event.type() == QEvent.Type.Paint and not seen and isinstance(watched, QWidget)
-                    and watched.isWindow()):
-                seen["window"] = watched.objectName()
-                seen["modules"] = sorted(sys.modules)
-            return False
 
     qapp = QApplication(["slate"])  # main() makes the app its own (make_application)
     spy = FirstPaint()

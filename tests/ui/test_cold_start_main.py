@@ -30,6 +30,7 @@ from desktop.ui.connections import Connections
 from desktop.ui.controller import AppController
 from desktop.ui.main.window_state import SETTLE_MS
 from desktop.ui.placeholder_window import PlaceholderMainWindow
+from tests.helpers.first_paint_spy import FIRST_PAINT_SPY
 from tests.helpers.zou import TestUser, forge_token
 from tests.ui.auth_helpers import (  # noqa: F401 - fixtures, registered by pytest under their names
     fixture_keyring_store,
@@ -52,24 +53,14 @@ NOT_AT_FIRST_PAINT = ("asyncio", "qasync", *(m for m in HEAVY if m != "desktop.u
 # loop runs, user input is queued at the painted window (a click on its menu bar, F5, a key in the lists);
 # once the loop runs the script reports, every 100 ms, what the controller shows, and ends the app with
 # SIGTERM (the normal way out) when the main window is filled or the sign-in window is up.
-SAVED_START = textwrap.dedent("""
-    import json, os, signal, sys
+SAVED_START = FIRST_PAINT_SPY + textwrap.dedent("""
+    import os, signal
     import shiboken6
-    from PySide6.QtCore import QEvent, QObject, QPointF, Qt, QTimer
+    from PySide6.QtCore import QPointF, Qt, QTimer
     from PySide6.QtGui import QKeyEvent, QMouseEvent
-    from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QWidget
+    from PySide6.QtWidgets import QApplication, QLabel, QLineEdit
     from desktop import app as slate
     from desktop.ui.first_window import boot, show_main_before_loop, show_sign_in_before_loop
-
-    seen = {}
-
-    class FirstPaint(QObject):
-        def eventFilter(self, watched, event):
-            if (event.type() == QEvent.Type.Paint and "window" not in seen and isinstance(watched, QWidget)
-                    and watched.isWindow()):
-                seen["window"] = watched.objectName()
-                seen["modules"] = sorted(sys.modules)
-            return False
 
     args = slate.parse_args([])
     qapp = slate.make_application(["slate"])
