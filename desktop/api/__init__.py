@@ -7,8 +7,9 @@ or the keyring's plug-ins only load once something uses them (cold start, issue 
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from desktop.lazy_exports import lazy_exports
 
 if TYPE_CHECKING:
     from desktop.api import errors
@@ -51,11 +52,4 @@ __all__ = [
 assert sorted(__all__) == sorted(_HOMES)
 
 
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    module = importlib.import_module(f"{__name__}.{home or name}")
-    value = module if not home else getattr(module, name)
-    globals()[name] = value  # once loaded, a plain attribute
-    return value
+__getattr__ = lazy_exports(__name__, globals(), _HOMES)

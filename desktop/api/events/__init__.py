@@ -7,8 +7,9 @@ used by the main window as it opens (the notifications inbox), the stream (pytho
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from desktop.lazy_exports import lazy_exports
 
 if TYPE_CHECKING:
     from desktop.api.events.catchup import CatchUp, CatchUpRefused, catch_up, event_from_log
@@ -60,10 +61,4 @@ __all__ = [
 assert sorted(__all__) == sorted(_HOMES)
 
 
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
-    globals()[name] = value  # once loaded, a plain attribute
-    return value
+__getattr__ = lazy_exports(__name__, globals(), _HOMES)

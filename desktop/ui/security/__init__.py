@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from desktop.lazy_exports import lazy_exports
 
 if TYPE_CHECKING:
     from desktop.ui.security.dialog import AccountSecurityDialog
@@ -10,11 +12,6 @@ if TYPE_CHECKING:
 __all__ = ["AccountSecurityDialog"]
 
 
-def __getattr__(name: str) -> Any:
-    # The sign-in window uses some of this package's views; the dialog (and all it imports) loads only
-    # when the account security dialog is first opened (cold start).
-    if name == "AccountSecurityDialog":
-        from desktop.ui.security.dialog import AccountSecurityDialog
-
-        return AccountSecurityDialog
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# The sign-in window uses some of this package's views; the dialog (and all it imports) loads only when the
+# account security dialog is first opened (cold start).
+__getattr__ = lazy_exports(__name__, globals(), {"AccountSecurityDialog": "dialog"})

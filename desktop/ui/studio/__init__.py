@@ -7,7 +7,9 @@ menu, and the window itself is only needed when the studio settings open (cold s
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from desktop.lazy_exports import lazy_exports
 
 if TYPE_CHECKING:
     from desktop.ui.studio.window import StudioWindow
@@ -15,9 +17,4 @@ if TYPE_CHECKING:
 __all__ = ["StudioWindow"]
 
 
-def __getattr__(name: str) -> Any:
-    if name != "StudioWindow":
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    from desktop.ui.studio.window import StudioWindow
-
-    return StudioWindow
+__getattr__ = lazy_exports(__name__, globals(), {"StudioWindow": "window"})
