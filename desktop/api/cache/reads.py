@@ -387,8 +387,7 @@ class ListRead:
         if self.entry is None and shown is not None and shown.etag:
             # Confirmed current but not on disk (the cache was cleared, or the list was too big for it):
             # keep what the 304 confirmed.
-            cache.write_soon(cache.store.put_table, self.key, kind, shown.etag, shown.entity_fields,
-                             shown.task_fields, list(shown.rows), generation=self.generation)
+            self._put(shown)
         else:
             cache.write_soon(cache.store.touch, self.key, generation=self.generation)
         return None
@@ -403,9 +402,12 @@ class ListRead:
     def _store(self) -> None:
         table, self._unstored = self._unstored, None
         if table is not None:
-            cache = self.cache
-            cache.write_soon(cache.store.put_table, self.key, self.kind, table.etag, table.entity_fields,
-                             table.task_fields, list(table.rows), generation=self.generation)
+            self._put(table)
+
+    def _put(self, table: WithTasksTable) -> None:
+        cache = self.cache
+        cache.write_soon(cache.store.put_table, self.key, self.kind, table.etag, table.entity_fields,
+                         table.task_fields, list(table.rows), generation=self.generation)
 
     def close(self) -> None:
         """The load ended or was given up: the server's list is stored, held writes released."""

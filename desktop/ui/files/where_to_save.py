@@ -45,6 +45,7 @@ from desktop.api.files import (
     OutputRequest,
     SavePath,
     ShotInstance,
+    Software,
     TaskFiles,
     WorkingFile,
 )
@@ -249,7 +250,7 @@ class WhereToSaveDialog(QDialog):
             return
         for i in range(self.software.count()):
             item = self.software.itemData(i)
-            if getattr(item, "id", None) == newest.software_id:
+            if isinstance(item, Software) and item.id == newest.software_id:
                 self.software.blockSignals(True)
                 self.software.setCurrentIndex(i)
                 self.software.blockSignals(False)
