@@ -24,6 +24,7 @@ from desktop.api.records import (
     UserTask,
     WithTasksTable,
     from_dict_rows,
+    json_rows,
 )
 from desktop.api.session import ZouSession, decode_json
 
@@ -33,13 +34,6 @@ if TYPE_CHECKING:
 
 BatchListener = Callable[[WithTasksTable, int], None]
 
-
-def _list(data: Any) -> list[dict[str, Any]]:
-    if isinstance(data, dict) and isinstance(data.get("data"), list):
-        data = data["data"]  # a paginated answer
-    if not isinstance(data, list):
-        raise E.ProtocolError(f"Expected a list from the server, got {type(data).__name__}.")
-    return [d for d in data if isinstance(d, dict)]
 
 
 class NotModified(Exception):
@@ -78,39 +72,39 @@ class ZouClient:
         return UserContext.from_json(data)
 
     async def open_projects(self) -> list[Project]:
-        return [Project.from_json(d) for d in _list(await self._get("/data/user/projects/open"))]
+        return [Project.from_json(d) for d in json_rows(await self._get("/data/user/projects/open"))]
 
     async def task_types(self) -> list[TaskType]:
-        return [TaskType.from_json(d) for d in _list(await self._get("/data/task-types"))]
+        return [TaskType.from_json(d) for d in json_rows(await self._get("/data/task-types"))]
 
     async def task_statuses(self) -> list[TaskStatus]:
-        return [TaskStatus.from_json(d) for d in _list(await self._get("/data/task-status"))]
+        return [TaskStatus.from_json(d) for d in json_rows(await self._get("/data/task-status"))]
 
     async def asset_types(self) -> list[AssetType]:
-        return [AssetType.from_json(d) for d in _list(await self._get("/data/asset-types"))]
+        return [AssetType.from_json(d) for d in json_rows(await self._get("/data/asset-types"))]
 
     async def people(self) -> list[Person]:
-        return [Person.from_json(d) for d in _list(await self._get("/data/persons"))]
+        return [Person.from_json(d) for d in json_rows(await self._get("/data/persons"))]
 
     async def episodes(self, project_id: str) -> list[Entity]:
-        return [Entity.from_json(d) for d in _list(await self._get(f"/data/projects/{project_id}/episodes"))]
+        return [Entity.from_json(d) for d in json_rows(await self._get(f"/data/projects/{project_id}/episodes"))]
 
     async def sequences(self, project_id: str) -> list[Entity]:
         data = await self._get(f"/data/projects/{project_id}/sequences")
-        return [Entity.from_json(d) for d in _list(data)]
+        return [Entity.from_json(d) for d in json_rows(data)]
 
     async def my_tasks(self) -> list[UserTask]:
-        return [UserTask.from_json(d) for d in _list(await self._get("/data/user/tasks"))]
+        return [UserTask.from_json(d) for d in json_rows(await self._get("/data/user/tasks"))]
 
     async def done_tasks(self) -> list[UserTask]:
         """The user's tasks in a done status, in open projects (`/data/user/done-tasks`)."""
-        return [UserTask.from_json(d) for d in _list(await self.session.get("/data/user/done-tasks"))]
+        return [UserTask.from_json(d) for d in json_rows(await self.session.get("/data/user/done-tasks"))]
 
     async def tasks_to_check(self) -> list[UserTask]:
         """Tasks waiting for feedback that this supervisor, manager or admin checks (artists get none).
 
         Without `page` Zou 1.0.97 answers the whole list (with `page` it pages by 100)."""
-        return [UserTask.from_json(d) for d in _list(await self.session.get("/data/user/tasks-to-check"))]
+        return [UserTask.from_json(d) for d in json_rows(await self.session.get("/data/user/tasks-to-check"))]
 
     # ---------------------------------------------------------- details
     async def shot(self, shot_id: str) -> EntityRecord:
@@ -127,17 +121,17 @@ class ZouClient:
 
     async def project_assets(self, project_id: str) -> list[dict[str, Any]]:
         """Every asset of a project (canceled ones included: Zou lists them with `canceled`)."""
-        return _list(await self._get(f"/data/projects/{project_id}/assets"))
+        return json_rows(await self._get(f"/data/projects/{project_id}/assets"))
 
     async def task_comments(self, task_id: str) -> list[CommentRecord]:
-        return cast(list[CommentRecord], _list(await self._get(f"/data/tasks/{task_id}/comments")))
+        return cast(list[CommentRecord], json_rows(await self._get(f"/data/tasks/{task_id}/comments")))
 
     async def casting(self, project_id: str, entity_id: str) -> list[CastLinkRecord]:
         return cast(list[CastLinkRecord],
-                    _list(await self._get(f"/data/projects/{project_id}/entities/{entity_id}/casting")))
+                    json_rows(await self._get(f"/data/projects/{project_id}/entities/{entity_id}/casting")))
 
     async def cast_in(self, asset_id: str) -> list[CastLinkRecord]:
-        return cast(list[CastLinkRecord], _list(await self._get(f"/data/assets/{asset_id}/cast-in")))
+        return cast(list[CastLinkRecord], json_rows(await self._get(f"/data/assets/{asset_id}/cast-in")))
 
     # ---------------------------------------------------------- big lists
     async def shots_with_tasks(self, project_id: str, episode_id: str | None = None, *,
@@ -240,7 +234,7 @@ class ZouClient:
                 raise E.ProtocolError("The list from the server has no rows.")
             table.rows = [r for r in rows if isinstance(r, list)]
         else:
-            table = from_dict_rows(kind, _list(data))
+            table = from_dict_rows(kind, json_rows(data))
         table.etag = response.headers.get("etag")
         return table
 

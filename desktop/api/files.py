@@ -22,7 +22,7 @@ Downloads of a working file go through the download manager (`downloads.sources.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,7 +31,7 @@ from desktop.api import errors as E
 from desktop.api.editing.base import ProgressFn
 from desktop.api.editing.tasks import Attachment, stream_multipart
 from desktop.api.reads import Routes
-from desktop.api.records import UserTask
+from desktop.api.records import UserTask, json_rows
 
 NO_TEMPLATE_MESSAGE = "The project's file tree has no template for this kind of entity."
 NO_TREE_MESSAGE = ("This project has no file tree yet, so Zou cannot say where files go. "
@@ -188,11 +188,11 @@ class TaskFiles(Routes):
         return isinstance(project, dict) and (has_file_tree(project, "working") or has_file_tree(project, "output"))
 
     async def softwares(self) -> list[Software]:
-        return sorted((Software.from_json(d) for d in _dicts(await self.reads.get("/data/softwares"))),
+        return sorted((Software.from_json(d) for d in json_rows(await self.reads.get("/data/softwares"))),
                       key=lambda s: s.name.lower())
 
     async def output_types(self) -> list[OutputType]:
-        return sorted((OutputType.from_json(d) for d in _dicts(await self.reads.get("/data/output-types"))),
+        return sorted((OutputType.from_json(d) for d in json_rows(await self.reads.get("/data/output-types"))),
                       key=lambda o: o.name.lower())
 
     async def working_file_path(self, task_id: str, *, software_id: str | None = None, name: str = "main",
@@ -226,13 +226,13 @@ class TaskFiles(Routes):
     async def working_files(self, task_id: str) -> list[WorkingFile]:
         """Every working file of a task, newest revision first within each name."""
         data = await self.reads.get(f"/data/tasks/{task_id}/working-files")
-        rows = [WorkingFile.from_json(d) for d in _dicts(data)]
+        rows = [WorkingFile.from_json(d) for d in json_rows(data)]
         return sorted(rows, key=lambda w: (w.name.lower(), -w.revision))
 
     async def output_files(self, entity_id: str, task_type_id: str | None = None) -> list[OutputFile]:
         params = {"task_type_id": task_type_id} if task_type_id else None
         rows = [OutputFile.from_json(d)
-                for d in _dicts(await self.reads.get(f"/data/entities/{entity_id}/output-files", params=params))]
+                for d in json_rows(await self.reads.get(f"/data/entities/{entity_id}/output-files", params=params))]
         return sorted(rows, key=lambda o: (o.name.lower(), o.representation, -o.revision))
 
     async def new_working_file(self, task_id: str, *, software_id: str | None = None, name: str = "main",
@@ -281,10 +281,3 @@ def _i(d: Mapping[str, Any], key: str) -> int:
     v = d.get(key)
     return v if isinstance(v, int) and not isinstance(v, bool) else 0
 
-
-def _dicts(data: Any) -> Sequence[dict[str, Any]]:
-    if isinstance(data, dict) and isinstance(data.get("data"), list):
-        data = data["data"]
-    if not isinstance(data, list):
-        raise E.ProtocolError(f"Expected a list from the server, got {type(data).__name__}.")
-    return [d for d in data if isinstance(d, dict)]

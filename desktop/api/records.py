@@ -12,7 +12,18 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypedDict, TypeVar
 
+from desktop.api import errors as E
+
 T = TypeVar("T")
+
+
+def json_rows(data: Any) -> list[dict[str, Any]]:
+    """The dicts of a JSON list answer (a paginated answer's `data` too); anything else is a protocol error."""
+    if isinstance(data, dict) and isinstance(data.get("data"), list):
+        data = data["data"]
+    if not isinstance(data, list):
+        raise E.ProtocolError(f"Expected a list from the server, got {type(data).__name__}.")
+    return [d for d in data if isinstance(d, dict)]
 
 
 def _s(d: Mapping[str, Any], key: str, default: str = "") -> str:

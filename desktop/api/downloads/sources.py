@@ -27,6 +27,7 @@ from typing import Any
 from desktop.api import errors as E
 from desktop.api.downloads.filenames import sanitize_filename, split_extension
 from desktop.api.downloads.items import DownloadSource
+from desktop.api.records import json_rows
 from desktop.api.session import ZouSession
 
 FETCH_CONCURRENCY = 8
@@ -124,7 +125,7 @@ class _Lookups:
     async def task_type_name(self, task_type_id: str) -> str:
         if self._task_types is None:
             data = await self.get("/data/task-types")
-            self._task_types = {str(t["id"]): str(t.get("name") or "") for t in _dicts(data)}
+            self._task_types = {str(t["id"]): str(t.get("name") or "") for t in json_rows(data)}
         return self._task_types.get(task_type_id, "")
 
     async def entity(self, entity_id: str) -> dict[str, Any]:
@@ -154,13 +155,6 @@ def _dict(data: Any) -> dict[str, Any]:
         raise E.ProtocolError(f"Expected a record from the server, got {type(data).__name__}.")
     return data
 
-
-def _dicts(data: Any) -> list[dict[str, Any]]:
-    if isinstance(data, dict) and isinstance(data.get("data"), list):
-        data = data["data"]
-    if not isinstance(data, list):
-        raise E.ProtocolError(f"Expected a list from the server, got {type(data).__name__}.")
-    return [d for d in data if isinstance(d, dict)]
 
 
 async def _gather[T](coros: Iterable[Awaitable[T]]) -> list[T]:
@@ -199,7 +193,7 @@ async def entity_preview_sources(session: ZouSession, entity_ids: Iterable[str],
     async def of_entity(entity_id: str) -> list[DownloadSource]:
         entity, previews = await asyncio.gather(
             lookups.entity(entity_id), lookups.get(f"/data/entities/{entity_id}/preview-files"))
-        rows = _dicts(previews)
+        rows = json_rows(previews)
         if latest_only:
             rows = _latest(rows)
         return await _preview_sources(lookups, rows, variant, str(entity.get("project_id") or ""),
@@ -238,7 +232,7 @@ async def task_comment_sources(session: ZouSession, task_id: str, *, previews: b
     entity_name = None
     if task.get("entity_id"):
         entity_name = str((await lookups.entity(str(task["entity_id"]))).get("name") or "") or None
-    rows = sorted(_dicts(comments), key=lambda c: str(c.get("created_at") or ""))
+    rows = sorted(json_rows(comments), key=lambda c: str(c.get("created_at") or ""))
     sources: list[DownloadSource] = []
     if previews:
         preview_rows = [dict(p, task_id=p.get("task_id") or task_id) for c in rows

@@ -14,18 +14,10 @@ from typing import Any, cast
 
 from desktop.api import errors as E
 from desktop.api.reads import Reads, Routes
+from desktop.api.records import json_rows
 from desktop.api.session import ZouSession
 from desktop.api.studio.families import Family, FieldSpec
 from desktop.api.studio.records import Record
-
-
-def rows(data: Any) -> list[dict[str, Any]]:
-    """A JSON list of dicts (a paginated answer's `data` too); anything else is a protocol error."""
-    if isinstance(data, dict) and isinstance(data.get("data"), list):
-        data = data["data"]
-    if not isinstance(data, list):
-        raise E.ProtocolError(f"Expected a list from the server, got {type(data).__name__}.")
-    return [d for d in data if isinstance(d, dict)]
 
 
 def one(data: Any, what: str) -> dict[str, Any]:
@@ -111,11 +103,11 @@ class Collection[R: Record](Routes):
         if family.scope and scope_id:
             if family.scoped_list_route:
                 data = await self.reads.get(family.scoped_list_route.format(id=scope_id), params=params or None)
-                return cast(list[R], rows(data))
+                return cast(list[R], json_rows(data))
             params[family.scope] = scope_id
         elif family.scope_required:
             raise E.ValidationError(f"Choose a {family.scope_ref or 'scope'} to list its {family.title.lower()}.")
-        return cast(list[R], rows(await self.reads.get(self.base, params=params or None)))
+        return cast(list[R], json_rows(await self.reads.get(self.base, params=params or None)))
 
     def _me(self) -> str:
         user = self.session.user

@@ -28,8 +28,9 @@ import httpx
 
 from desktop.api import errors as E
 from desktop.api.reads import Reads, Routes
+from desktop.api.records import json_rows
 from desktop.api.session import ZouSession
-from desktop.api.studio.crud import Collection, one, rows
+from desktop.api.studio.crud import Collection, one
 from desktop.api.studio.families import EVENTS, PREVIEW_BACKGROUNDS
 from desktop.api.studio.records import (
     AssetInstanceRecord,
@@ -119,7 +120,7 @@ class EventsLog(Routes):
     async def last(self, query: EventQuery | None = None) -> list[EventRecord]:
         """Newest first."""
         data = await self.reads.get("/data/events/last", params=(query or EventQuery()).params())
-        return cast(list[EventRecord], rows(data))
+        return cast(list[EventRecord], json_rows(data))
 
     async def names(self) -> list[str]:
         data = await self.reads.get("/data/events/names")
@@ -143,7 +144,7 @@ class ShotgunImport(Routes):
     """ShotGrid-import errors and the two removals (admins only)."""
 
     async def errors(self) -> list[ImportErrorRecord]:
-        return cast(list[ImportErrorRecord], rows(await self.reads.get("/import/shotgun/errors")))
+        return cast(list[ImportErrorRecord], json_rows(await self.reads.get("/import/shotgun/errors")))
 
     async def delete_error(self, error_id: str) -> None:
         await self.session.delete(f"/import/shotgun/errors/{error_id}")
@@ -152,7 +153,7 @@ class ShotgunImport(Routes):
         """Name what `remove(kind, shotgun_id)` would remove, read from Zou, for the confirmation."""
         if kind == "project":
             # What Zou holds now, never a stored answer: the confirmation names what will be deleted.
-            found = rows(await self.session.get("/data/projects", params={"shotgun_id": str(shotgun_id)}))
+            found = json_rows(await self.session.get("/data/projects", params={"shotgun_id": str(shotgun_id)}))
             if found:
                 return Removal(kind, shotgun_id, f"project “{found[0].get('name')}” and everything in it "
                                                  f"(ShotGrid id {shotgun_id})", True)
@@ -201,7 +202,7 @@ class AssetInstances(Routes):
 
     async def of_asset(self, asset_id: str) -> list[InstanceUse]:
         try:
-            found: list[dict[str, Any]] = rows(await self.reads.get(
+            found: list[dict[str, Any]] = json_rows(await self.reads.get(
                 "/data/asset-instances", params={"asset_id": asset_id, "relations": "true"}))
         except E.PermissionDenied:
             # Only admins list the collection; a project member reads the asset's instances grouped by the
