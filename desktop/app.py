@@ -120,6 +120,7 @@ async def amain(app: QApplication, args: argparse.Namespace, state: Boot | None 
             await closed.wait()
     finally:
         await controller.shutdown()
+        await _end_leftover_tasks()
         await connections.aclose()
         settings.sync()
         if demo is not None:
@@ -130,6 +131,23 @@ async def amain(app: QApplication, args: argparse.Namespace, state: Boot | None 
                 await asyncio.get_running_loop().run_in_executor(None, demo.stop)
     log.info("stopped")
     return 0
+
+
+async def _end_leftover_tasks(timeout_s: float = 2.0) -> None:
+    """Tasks still running at quit (a server probe of a window just closed, a load of a deleted pane) are
+    cancelled and awaited while the loop still runs: one left pending would be resumed or collected after the
+    loop closed, where httpcore cannot close its connection any more (anyio's NoEventLoopError, a traceback)."""
+    import asyncio
+
+    current = asyncio.current_task()
+    pending = [t for t in asyncio.all_tasks() if t is not current and not t.done()]
+    for task in pending:
+        task.cancel()
+    if pending:
+        await asyncio.wait(pending, timeout=timeout_s)
+    for task in pending:  # what they ended with is of no use now; retrieved, so asyncio does not print it
+        if task.done() and not task.cancelled() and task.exception() is not None:
+            log.debug("task ended at quit: %r", task.exception())
 
 
 async def _wait_painted(window: QWidget, what: str = "painted") -> None:
